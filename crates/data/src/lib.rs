@@ -1,0 +1,1 @@
+//! initsift-data (in progress)

@@ -1,0 +1,1 @@
+//! initsift-init (in progress)

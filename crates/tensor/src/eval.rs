@@ -1,0 +1,295 @@
+//! The interpreter: one forward loop over the arena, generic over the element type.
+//!
+//! All node values live in one flat buffer laid out once per graph, so repeated evaluation
+//! (a training loop) allocates nothing. Because every node only reads nodes with smaller ids,
+//! the buffer splits into "already computed" and "being written" without copies.
+
+use ndarray::{ArrayView2, ArrayViewMut2, linalg::general_mat_mul};
+
+use crate::error::{Error, Result};
+use crate::graph::{Binary, Graph, NodeId, Op, Shape, Unary};
+use crate::real::Real;
+
+/// The values of every node of one graph evaluation, in one flat buffer.
+#[derive(Debug, Clone)]
+pub struct Values<T> {
+    data: Vec<T>,
+    offsets: Vec<usize>,
+    shapes: Vec<Shape>,
+}
+
+impl<T: Real> Values<T> {
+    /// A zeroed buffer laid out for `graph`.
+    pub fn for_graph(graph: &Graph) -> Self {
+        let mut offsets = Vec::with_capacity(graph.len());
+        let mut total = 0;
+        for node in graph.nodes() {
+            offsets.push(total);
+            total += node.shape.len();
+        }
+        let shapes = graph.nodes().iter().map(|n| n.shape).collect();
+        Self { data: vec![T::zero(); total], offsets, shapes }
+    }
+
+    /// True when this buffer is laid out for a graph with these nodes (graphs only grow).
+    fn fits(&self, graph: &Graph) -> bool {
+        self.shapes.len() == graph.len()
+    }
+
+    /// The value of a node, row-major.
+    pub fn slice(&self, id: NodeId) -> &[T] {
+        let i = id.index();
+        &self.data[self.offsets[i]..self.offsets[i] + self.shapes[i].len()]
+    }
+
+    /// The value of a node as a 2-D view.
+    pub fn get(&self, id: NodeId) -> ArrayView2<'_, T> {
+        let s = self.shapes[id.index()];
+        ArrayView2::from_shape((s.rows, s.cols), self.slice(id)).expect("layout matches shape")
+    }
+
+    /// The value of a 1×1 node (or the first element of any node).
+    pub fn scalar(&self, id: NodeId) -> T {
+        self.slice(id)[0]
+    }
+}
+
+impl Graph {
+    /// Evaluates every node at `params` (the flat parameter vector) and `inputs`.
+    pub fn eval<T: Real>(&self, params: &[T], inputs: &[ArrayView2<'_, T>]) -> Result<Values<T>> {
+        let mut values = Values::for_graph(self);
+        self.eval_into(params, inputs, &mut values)?;
+        Ok(values)
+    }
+
+    /// Evaluates every node into a buffer from an earlier evaluation (no allocation when the
+    /// buffer already fits this graph).
+    pub fn eval_into<T: Real>(
+        &self,
+        params: &[T],
+        inputs: &[ArrayView2<'_, T>],
+        values: &mut Values<T>,
+    ) -> Result<()> {
+        self.check_feed(params.len(), inputs)?;
+        if !values.fits(self) {
+            *values = Values::for_graph(self);
+        }
+        for (i, node) in self.nodes().iter().enumerate() {
+            let (done, rest) = values.data.split_at_mut(values.offsets[i]);
+            let out = &mut rest[..node.shape.len()];
+            let arg = |id: NodeId| -> &[T] {
+                let j = id.index();
+                &done[values.offsets[j]..values.offsets[j] + values.shapes[j].len()]
+            };
+            match node.op {
+                Op::Input(k) => copy_row_major(inputs[k], out),
+                Op::Param { offset } => out.copy_from_slice(&params[offset..offset + out.len()]),
+                Op::Const(c) => out.fill(T::from_f64(c)),
+                Op::MatMul { a, b, ta, tb } => {
+                    let (sa, sb) = (values.shapes[a.index()], values.shapes[b.index()]);
+                    matmul(arg(a), sa, ta, arg(b), sb, tb, out, node.shape);
+                }
+                Op::Unary(f, a) => unary(f, arg(a), out),
+                Op::Binary(f, a, b) => {
+                    let (sa, sb) = (values.shapes[a.index()], values.shapes[b.index()]);
+                    binary(f, arg(a), sa, arg(b), sb, out, node.shape);
+                }
+                Op::SumTo(a) => sum_to(arg(a), values.shapes[a.index()], out, node.shape),
+                Op::Broadcast(a) => broadcast(arg(a), values.shapes[a.index()], out, node.shape),
+                Op::LogSumExpTo(a) => {
+                    logsumexp_to(arg(a), values.shapes[a.index()], out, node.shape)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a parameter length and inputs against the graph's declarations.
+    pub fn check_feed<T>(&self, params_len: usize, inputs: &[ArrayView2<'_, T>]) -> Result<()> {
+        if params_len != self.param_len() {
+            return Err(Error::ParamLength { expected: self.param_len(), actual: params_len });
+        }
+        let declared = self.input_shapes();
+        if inputs.len() != declared.len() {
+            return Err(Error::InputCount { expected: declared.len(), actual: inputs.len() });
+        }
+        for (index, (x, &expected)) in inputs.iter().zip(declared).enumerate() {
+            let actual = Shape::new(x.nrows(), x.ncols());
+            if actual != expected {
+                return Err(Error::InputShape { index, expected, actual });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn copy_row_major<T: Real>(x: ArrayView2<'_, T>, out: &mut [T]) {
+    match x.as_slice() {
+        Some(s) => out.copy_from_slice(s),
+        None => out.iter_mut().zip(x.iter()).for_each(|(o, &v)| *o = v),
+    }
+}
+
+/// Below this many multiply-adds a plain loop beats setting up a packed GEMM.
+const SMALL_MATMUL: usize = 4096;
+
+#[allow(clippy::too_many_arguments)]
+fn matmul<T: Real>(
+    a: &[T],
+    sa: Shape,
+    ta: bool,
+    b: &[T],
+    sb: Shape,
+    tb: bool,
+    out: &mut [T],
+    so: Shape,
+) {
+    let view = |x, s: Shape, t: bool| {
+        let v = ArrayView2::from_shape((s.rows, s.cols), x).expect("layout matches shape");
+        if t { v.reversed_axes() } else { v }
+    };
+    let (av, bv) = (view(a, sa, ta), view(b, sb, tb));
+    let inner = av.ncols();
+    if so.len() * inner <= SMALL_MATMUL {
+        for i in 0..so.rows {
+            for j in 0..so.cols {
+                let mut acc = T::zero();
+                for k in 0..inner {
+                    acc = acc + av[(i, k)] * bv[(k, j)];
+                }
+                out[i * so.cols + j] = acc;
+            }
+        }
+    } else {
+        let mut ov = ArrayViewMut2::from_shape((so.rows, so.cols), out).expect("layout");
+        general_mat_mul(T::one(), &av, &bv, T::zero(), &mut ov);
+    }
+}
+
+fn unary<T: Real>(f: Unary, a: &[T], out: &mut [T]) {
+    let zero = T::zero();
+    let one = T::one();
+    let map = |g: &dyn Fn(T) -> T, out: &mut [T]| {
+        out.iter_mut().zip(a).for_each(|(o, &x)| *o = g(x));
+    };
+    match f {
+        Unary::Neg => map(&|x| -x, out),
+        Unary::Scale(c) => {
+            let c = T::from_f64(c);
+            map(&|x| c * x, out)
+        }
+        Unary::Shift(c) => {
+            let c = T::from_f64(c);
+            map(&|x| x + c, out)
+        }
+        // NaN passes through, so a diverged run stays visible.
+        Unary::Relu => map(&|x| if x > zero || x.is_nan() { x } else { zero }, out),
+        Unary::LeakyRelu(s) => {
+            let s = T::from_f64(s);
+            map(&|x| if x > zero { x } else { s * x }, out)
+        }
+        Unary::Abs => map(&|x| x.abs(), out),
+        Unary::Tanh => map(&|x| x.tanh(), out),
+        Unary::Sigmoid => map(&sigmoid, out),
+        Unary::Elu(alpha) => {
+            let alpha = T::from_f64(alpha);
+            map(&|x| if x > zero { x } else { alpha * x.exp_m1() }, out)
+        }
+        Unary::Exp => map(&|x| x.exp(), out),
+        Unary::Log => map(&|x| x.ln(), out),
+        Unary::Sqrt => map(&|x| x.sqrt(), out),
+        Unary::Square => map(&|x| x * x, out),
+        Unary::Softplus => map(&|x| x.max(zero) + (-x.abs()).exp().ln_1p(), out),
+        Unary::Step => map(&|x| if x > zero { one } else { zero }, out),
+        Unary::Sign => map(
+            &|x| {
+                if x > zero {
+                    one
+                } else if x < zero {
+                    -one
+                } else {
+                    x * zero
+                }
+            },
+            out,
+        ),
+    }
+}
+
+/// σ(x) without overflow for either sign.
+pub(crate) fn sigmoid<T: Real>(x: T) -> T {
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+/// Index of the element of an operand of shape `s` that broadcasts to position (i, j).
+#[inline]
+fn bidx(s: Shape, i: usize, j: usize) -> usize {
+    let r = if s.rows == 1 { 0 } else { i };
+    let c = if s.cols == 1 { 0 } else { j };
+    r * s.cols + c
+}
+
+fn binary<T: Real>(f: Binary, a: &[T], sa: Shape, b: &[T], sb: Shape, out: &mut [T], so: Shape) {
+    let op = |x: T, y: T| match f {
+        Binary::Add => x + y,
+        Binary::Sub => x - y,
+        Binary::Mul => x * y,
+        Binary::Div => x / y,
+    };
+    if sa == so && sb == so {
+        out.iter_mut().zip(a.iter().zip(b)).for_each(|(o, (&x, &y))| *o = op(x, y));
+    } else {
+        for i in 0..so.rows {
+            for j in 0..so.cols {
+                out[i * so.cols + j] = op(a[bidx(sa, i, j)], b[bidx(sb, i, j)]);
+            }
+        }
+    }
+}
+
+fn sum_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
+    out.fill(T::zero());
+    for i in 0..sa.rows {
+        for j in 0..sa.cols {
+            let k = bidx(so, i, j);
+            out[k] = out[k] + a[i * sa.cols + j];
+        }
+    }
+}
+
+fn broadcast<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
+    for i in 0..so.rows {
+        for j in 0..so.cols {
+            out[i * so.cols + j] = a[bidx(sa, i, j)];
+        }
+    }
+}
+
+fn logsumexp_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
+    // Pass 1: the maximum of each reduced group; pass 2: Σ exp(x − max); then max + ln Σ.
+    out.fill(T::neg_infinity());
+    for i in 0..sa.rows {
+        for j in 0..sa.cols {
+            let k = bidx(so, i, j);
+            out[k] = out[k].max(a[i * sa.cols + j]);
+        }
+    }
+    let maxima = out.to_vec();
+    out.fill(T::zero());
+    for i in 0..sa.rows {
+        for j in 0..sa.cols {
+            let k = bidx(so, i, j);
+            let m = maxima[k];
+            let shifted = if m.is_finite() { a[i * sa.cols + j] - m } else { a[i * sa.cols + j] };
+            out[k] = out[k] + shifted.exp();
+        }
+    }
+    for (o, m) in out.iter_mut().zip(maxima) {
+        *o = if m.is_finite() { m + o.ln() } else { o.ln() };
+    }
+}
