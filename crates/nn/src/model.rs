@@ -98,22 +98,28 @@ impl FromStr for Activation {
         let parse_arg = |default: f64| -> Result<f64> {
             match arg {
                 None => Ok(default),
-                Some(a) => a.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                    Error::BadSpec {
+                Some(a) => a
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| Error::BadSpec {
                         spec: s.to_string(),
                         reason: format!("`{a}` is not a finite number"),
-                    }
-                }),
+                    }),
             }
         };
         let act = match name {
             "identity" | "linear" | "none" => Activation::Identity,
             "relu" => Activation::Relu,
-            "leaky_relu" | "leakyrelu" => Activation::LeakyRelu { slope: parse_arg(0.01)? },
+            "leaky_relu" | "leakyrelu" => Activation::LeakyRelu {
+                slope: parse_arg(0.01)?,
+            },
             "abs" => Activation::Abs,
             "tanh" => Activation::Tanh,
             "sigmoid" => Activation::Sigmoid,
-            "elu" => Activation::Elu { alpha: parse_arg(1.0)? },
+            "elu" => Activation::Elu {
+                alpha: parse_arg(1.0)?,
+            },
             _ => {
                 return Err(Error::UnknownActivation {
                     name: s.to_string(),
@@ -121,8 +127,7 @@ impl FromStr for Activation {
                 });
             }
         };
-        if arg.is_some() && !matches!(act, Activation::LeakyRelu { .. } | Activation::Elu { .. })
-        {
+        if arg.is_some() && !matches!(act, Activation::LeakyRelu { .. } | Activation::Elu { .. }) {
             return Err(Error::BadSpec {
                 spec: s.to_string(),
                 reason: format!("activation `{name}` takes no parameter"),
@@ -220,12 +225,17 @@ impl ModelSpec {
     pub fn new(name: impl Into<String>, input_dim: usize, layers: Vec<Layer>) -> Result<Self> {
         let name = name.into();
         if input_dim == 0 {
-            return Err(Error::BadSpec { spec: name, reason: "input width is 0".into() });
+            return Err(Error::BadSpec {
+                spec: name,
+                reason: "input width is 0".into(),
+            });
         }
         let mut width = input_dim;
         for (i, layer) in layers.iter().enumerate() {
             match *layer {
-                Layer::Linear { inputs, outputs, .. } => {
+                Layer::Linear {
+                    inputs, outputs, ..
+                } => {
                     if inputs != width {
                         return Err(Error::BadSpec {
                             spec: name,
@@ -244,13 +254,21 @@ impl ModelSpec {
                 Layer::SumFeatures => width = 1,
             }
         }
-        Ok(Self { name, input_dim, layers })
+        Ok(Self {
+            name,
+            input_dim,
+            layers,
+        })
     }
 
     /// abs1: `y = |w·x + b|`, Linear(2,1) → Abs; 3 parameters.
     pub fn abs1() -> Self {
         let layers = vec![
-            Layer::Linear { inputs: 2, outputs: 1, bias: true },
+            Layer::Linear {
+                inputs: 2,
+                outputs: 1,
+                bias: true,
+            },
             Layer::Activation(Activation::Abs),
         ];
         Self::new("abs1", 2, layers).expect("preset is valid")
@@ -259,7 +277,11 @@ impl ModelSpec {
     /// relu1: Linear(2,2) → ReLU → fixed Sum; 6 parameters.
     pub fn relu1() -> Self {
         let layers = vec![
-            Layer::Linear { inputs: 2, outputs: 2, bias: true },
+            Layer::Linear {
+                inputs: 2,
+                outputs: 2,
+                bias: true,
+            },
             Layer::Activation(Activation::Relu),
             Layer::SumFeatures,
         ];
@@ -269,9 +291,17 @@ impl ModelSpec {
     /// relu2: Linear(2,2) → ReLU → Linear(2,2); 12 parameters, two (one-hot) outputs.
     pub fn relu2() -> Self {
         let layers = vec![
-            Layer::Linear { inputs: 2, outputs: 2, bias: true },
+            Layer::Linear {
+                inputs: 2,
+                outputs: 2,
+                bias: true,
+            },
             Layer::Activation(Activation::Relu),
-            Layer::Linear { inputs: 2, outputs: 2, bias: true },
+            Layer::Linear {
+                inputs: 2,
+                outputs: 2,
+                bias: true,
+            },
         ];
         Self::new("relu2", 2, layers).expect("preset is valid")
     }
@@ -292,7 +322,10 @@ impl ModelSpec {
     /// An MLP from widths such as `"64-32-10"` (input 64, hidden 32, output 10): Linear layers
     /// with biases, `activation` between them and none after the last.
     pub fn mlp(widths: &str, activation: Activation) -> Result<Self> {
-        let bad = |reason: String| Error::BadSpec { spec: widths.to_string(), reason };
+        let bad = |reason: String| Error::BadSpec {
+            spec: widths.to_string(),
+            reason,
+        };
         let dims: Vec<usize> = widths
             .split('-')
             .map(|w| {
@@ -305,14 +338,20 @@ impl ModelSpec {
             })
             .collect::<Result<_>>()?;
         if dims.len() < 2 {
-            return Err(bad("need at least an input and an output width, e.g. 64-10".into()));
+            return Err(bad(
+                "need at least an input and an output width, e.g. 64-10".into(),
+            ));
         }
         let mut layers = Vec::new();
         for (i, pair) in dims.windows(2).enumerate() {
             if i > 0 {
                 layers.push(Layer::Activation(activation));
             }
-            layers.push(Layer::Linear { inputs: pair[0], outputs: pair[1], bias: true });
+            layers.push(Layer::Linear {
+                inputs: pair[0],
+                outputs: pair[1],
+                bias: true,
+            });
         }
         Self::new(format!("mlp-{widths}-{activation}"), dims[0], layers)
     }
@@ -344,7 +383,12 @@ impl ModelSpec {
         let mut blocks = Vec::new();
         let mut offset = 0;
         for (layer, l) in self.layers.iter().enumerate() {
-            if let Layer::Linear { inputs, outputs, bias } = *l {
+            if let Layer::Linear {
+                inputs,
+                outputs,
+                bias,
+            } = *l
+            {
                 let mut push = |kind, rows, cols, suffix: &str| {
                     blocks.push(ParamBlock {
                         name: format!("layers.{layer}.{suffix}"),
@@ -408,7 +452,11 @@ impl ModelSpec {
         let mut h = x;
         for l in &self.layers {
             h = match *l {
-                Layer::Linear { inputs, outputs, bias } => {
+                Layer::Linear {
+                    inputs,
+                    outputs,
+                    bias,
+                } => {
                     let w = g.param(Shape::new(outputs, inputs))?;
                     params.push(w);
                     let z = g.matmul_t(h, false, w, true)?;
@@ -433,9 +481,15 @@ impl fmt::Display for ModelSpec {
         write!(f, "{} (in {}", self.name, self.input_dim)?;
         for l in &self.layers {
             match l {
-                Layer::Linear { inputs, outputs, bias } => {
-                    write!(f, " → Linear({inputs},{outputs}{})", if *bias { "" } else { ", no bias" })?
-                }
+                Layer::Linear {
+                    inputs,
+                    outputs,
+                    bias,
+                } => write!(
+                    f,
+                    " → Linear({inputs},{outputs}{})",
+                    if *bias { "" } else { ", no bias" }
+                )?,
                 Layer::Activation(a) => write!(f, " → {a}")?,
                 Layer::SumFeatures => write!(f, " → Sum")?,
             }

@@ -38,8 +38,16 @@ pub fn numerical_gradient(mut f: impl FnMut(&[f64]) -> f64, at: &[f64], h: f64) 
 /// # Panics
 /// If the two have different lengths.
 pub fn compare(analytic: &[f64], numeric: &[f64]) -> GradCheck {
-    assert_eq!(analytic.len(), numeric.len(), "gradients of different lengths");
-    let mut res = GradCheck { max_abs_err: 0.0, max_rel_err: 0.0, worst: 0 };
+    assert_eq!(
+        analytic.len(),
+        numeric.len(),
+        "gradients of different lengths"
+    );
+    let mut res = GradCheck {
+        max_abs_err: 0.0,
+        max_rel_err: 0.0,
+        worst: 0,
+    };
     for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
         let abs = (a - n).abs();
         let rel = abs / n.abs().max(1.0);
@@ -68,13 +76,19 @@ pub fn check_param_grad(
     let values = graph.eval(params, inputs)?;
     let mut analytic = vec![0.0; params.len()];
     for (&p, &g) in param_nodes.iter().zip(&grads) {
-        let crate::graph::Op::Param { offset } = graph.node(p).op else { unreachable!() };
+        let crate::graph::Op::Param { offset } = graph.node(p).op else {
+            unreachable!()
+        };
         let block = values.slice(g);
         analytic[offset..offset + block.len()].copy_from_slice(block);
     }
     let g = &*graph;
     let numeric = numerical_gradient(
-        |theta| g.eval(theta, inputs).map(|v| v.scalar(y)).unwrap_or(f64::NAN),
+        |theta| {
+            g.eval(theta, inputs)
+                .map(|v| v.scalar(y))
+                .unwrap_or(f64::NAN)
+        },
         params,
         1e-6,
     );

@@ -28,7 +28,11 @@ impl<T: Real> Values<T> {
             total += node.shape.len();
         }
         let shapes = graph.nodes().iter().map(|n| n.shape).collect();
-        Self { data: vec![T::zero(); total], offsets, shapes }
+        Self {
+            data: vec![T::zero(); total],
+            offsets,
+            shapes,
+        }
     }
 
     /// True when this buffer is laid out for a graph with these nodes (graphs only grow).
@@ -70,11 +74,27 @@ impl Graph {
         inputs: &[ArrayView2<'_, T>],
         values: &mut Values<T>,
     ) -> Result<()> {
+        match self.nodes().len().checked_sub(1) {
+            Some(last) => self.eval_until_into(params, inputs, values, NodeId(last as u32)),
+            None => self.check_feed(params.len(), inputs),
+        }
+    }
+
+    /// Evaluates nodes `0..=last` only: e.g. a forward pass of a graph that also holds its
+    /// gradient (gradient nodes come after the loss). Later nodes keep stale values.
+    pub fn eval_until_into<T: Real>(
+        &self,
+        params: &[T],
+        inputs: &[ArrayView2<'_, T>],
+        values: &mut Values<T>,
+        last: NodeId,
+    ) -> Result<()> {
+        self.check_id(last)?;
         self.check_feed(params.len(), inputs)?;
         if !values.fits(self) {
             *values = Values::for_graph(self);
         }
-        for (i, node) in self.nodes().iter().enumerate() {
+        for (i, node) in self.nodes()[..=last.index()].iter().enumerate() {
             let (done, rest) = values.data.split_at_mut(values.offsets[i]);
             let out = &mut rest[..node.shape.len()];
             let arg = |id: NodeId| -> &[T] {
@@ -107,16 +127,26 @@ impl Graph {
     /// Checks a parameter length and inputs against the graph's declarations.
     pub fn check_feed<T>(&self, params_len: usize, inputs: &[ArrayView2<'_, T>]) -> Result<()> {
         if params_len != self.param_len() {
-            return Err(Error::ParamLength { expected: self.param_len(), actual: params_len });
+            return Err(Error::ParamLength {
+                expected: self.param_len(),
+                actual: params_len,
+            });
         }
         let declared = self.input_shapes();
         if inputs.len() != declared.len() {
-            return Err(Error::InputCount { expected: declared.len(), actual: inputs.len() });
+            return Err(Error::InputCount {
+                expected: declared.len(),
+                actual: inputs.len(),
+            });
         }
         for (index, (x, &expected)) in inputs.iter().zip(declared).enumerate() {
             let actual = Shape::new(x.nrows(), x.ncols());
             if actual != expected {
-                return Err(Error::InputShape { index, expected, actual });
+                return Err(Error::InputShape {
+                    index,
+                    expected,
+                    actual,
+                });
             }
         }
         Ok(())
@@ -242,7 +272,9 @@ fn binary<T: Real>(f: Binary, a: &[T], sa: Shape, b: &[T], sb: Shape, out: &mut 
         Binary::Div => x / y,
     };
     if sa == so && sb == so {
-        out.iter_mut().zip(a.iter().zip(b)).for_each(|(o, (&x, &y))| *o = op(x, y));
+        out.iter_mut()
+            .zip(a.iter().zip(b))
+            .for_each(|(o, (&x, &y))| *o = op(x, y));
     } else {
         for i in 0..so.rows {
             for j in 0..so.cols {
@@ -285,7 +317,11 @@ fn logsumexp_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
         for j in 0..sa.cols {
             let k = bidx(so, i, j);
             let m = maxima[k];
-            let shifted = if m.is_finite() { a[i * sa.cols + j] - m } else { a[i * sa.cols + j] };
+            let shifted = if m.is_finite() {
+                a[i * sa.cols + j] - m
+            } else {
+                a[i * sa.cols + j]
+            };
             out[k] = out[k] + shifted.exp();
         }
     }

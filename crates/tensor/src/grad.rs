@@ -31,7 +31,12 @@ impl Graph {
         let (sy, ss) = (self.shape(y), self.shape(seed));
         if sy != ss {
             let rule = "the seed must have the output's shape";
-            return Err(Error::ShapeMismatch { op: "vjp", left: sy, right: ss, rule });
+            return Err(Error::ShapeMismatch {
+                op: "vjp",
+                left: sy,
+                right: ss,
+                rule,
+            });
         }
         // Only nodes between `wrt` and `y` carry adjoints.
         let end = y.index() + 1;
@@ -84,8 +89,16 @@ impl Graph {
             Op::Input(_) | Op::Param { .. } | Op::Const(_) => {}
             Op::MatMul { a, b, ta, tb } => {
                 // C = A'B' with A' = op(A), B' = op(B): dA' = g B'ᵀ, dB' = A'ᵀ g.
-                let ga = if ta { self.matmul_t(b, tb, g, true)? } else { self.matmul_t(g, false, b, !tb)? };
-                let gb = if tb { self.matmul_t(g, true, a, ta)? } else { self.matmul_t(a, !ta, g, false)? };
+                let ga = if ta {
+                    self.matmul_t(b, tb, g, true)?
+                } else {
+                    self.matmul_t(g, false, b, !tb)?
+                };
+                let gb = if tb {
+                    self.matmul_t(g, true, a, ta)?
+                } else {
+                    self.matmul_t(a, !ta, g, false)?
+                };
                 res.push((a, ga));
                 res.push((b, gb));
             }
@@ -157,13 +170,21 @@ impl Graph {
                 self.mul(out, one_minus)?
             }
             Unary::Elu(alpha) => {
-                // 1 where x > 0, α·eˣ elsewhere (α at 0, as PyTorch): s + e − s·e.
+                // 1 where x > 0, α·eˣ elsewhere (α at 0, as PyTorch).
+                // Fix: this was `s + αeˣ − s·αeˣ` (s = step(x)), which cancels catastrophically
+                // once αeˣ ≫ 1 (elu'(50) came out 0 in f64, elu'(x > ~17) 0 or 2 in f32) and is
+                // inf − inf = NaN once eˣ overflows. Now s + (1 − s)·α·e^min(x, 0): the
+                // exponential never exceeds 1 and each branch is exact.
                 let st = self.step(a);
-                let ex = self.exp(a);
+                let na = self.neg(a);
+                let relu_na = self.relu(na);
+                let min0 = self.neg(relu_na); // min(x, 0)
+                let ex = self.exp(min0);
                 let e = self.scale(ex, alpha);
-                let se = self.mul(st, e)?;
-                let sum = self.add(st, e)?;
-                self.sub(sum, se)?
+                let nst = self.neg(st);
+                let not_pos = self.shift(nst, 1.0); // 1 where x ≤ 0
+                let neg_branch = self.mul(not_pos, e)?;
+                self.add(st, neg_branch)?
             }
             Unary::Exp => out,
             Unary::Log => return Ok(Some(self.div(g, a)?)),

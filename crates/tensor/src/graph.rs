@@ -231,7 +231,13 @@ impl Graph {
     pub fn node(&self, id: NodeId) -> &Node {
         match self.nodes.get(id.index()) {
             Some(node) => node,
-            None => panic!("{}", Error::UnknownNode { id: id.index(), len: self.nodes.len() }),
+            None => panic!(
+                "{}",
+                Error::UnknownNode {
+                    id: id.index(),
+                    len: self.nodes.len()
+                }
+            ),
         }
     }
 
@@ -240,7 +246,10 @@ impl Graph {
         if id.index() < self.nodes.len() {
             Ok(())
         } else {
-            Err(Error::UnknownNode { id: id.index(), len: self.nodes.len() })
+            Err(Error::UnknownNode {
+                id: id.index(),
+                len: self.nodes.len(),
+            })
         }
     }
 
@@ -254,7 +263,11 @@ impl Graph {
     }
 
     fn nonempty(what: &'static str, shape: Shape) -> Result<Shape> {
-        if shape.is_empty() { Err(Error::EmptyShape { what, shape }) } else { Ok(shape) }
+        if shape.is_empty() {
+            Err(Error::EmptyShape { what, shape })
+        } else {
+            Ok(shape)
+        }
     }
 
     /// Declares the next input (index = number of inputs declared before).
@@ -315,7 +328,12 @@ impl Graph {
                 Binary::Div => "div",
             };
             let rule = "each dimension must be equal or 1 in one operand";
-            return Err(Error::ShapeMismatch { op, left: sa, right: sb, rule });
+            return Err(Error::ShapeMismatch {
+                op,
+                left: sa,
+                right: sb,
+                rule,
+            });
         }
         Ok(self.push(Op::Binary(f, a, b), out))
     }
@@ -408,7 +426,12 @@ impl Graph {
             Ok(())
         } else {
             let rule = "each target dimension must equal the operand's or be 1";
-            Err(Error::ShapeMismatch { op, left: sa, right: target, rule })
+            Err(Error::ShapeMismatch {
+                op,
+                left: sa,
+                right: target,
+                rule,
+            })
         }
     }
 
@@ -426,7 +449,12 @@ impl Graph {
         let sa = self.shape(a);
         if !sa.broadcasts_to(target) {
             let rule = "each operand dimension must equal the target's or be 1";
-            return Err(Error::ShapeMismatch { op: "broadcast", left: sa, right: target, rule });
+            return Err(Error::ShapeMismatch {
+                op: "broadcast",
+                left: sa,
+                right: target,
+                rule,
+            });
         }
         if sa == target {
             return Ok(a);
@@ -442,19 +470,22 @@ impl Graph {
 
     /// Sum of all elements, as a 1×1 scalar.
     pub fn sum(&mut self, a: NodeId) -> NodeId {
-        self.sum_to(a, Shape::SCALAR).expect("every shape reduces to 1x1")
+        self.sum_to(a, Shape::SCALAR)
+            .expect("every shape reduces to 1x1")
     }
 
     /// Per-row sums: `[n×m] → [n×1]`.
     pub fn sum_rows(&mut self, a: NodeId) -> NodeId {
         let rows = self.shape(a).rows;
-        self.sum_to(a, Shape::new(rows, 1)).expect("n x 1 reduces any n x m")
+        self.sum_to(a, Shape::new(rows, 1))
+            .expect("n x 1 reduces any n x m")
     }
 
     /// Per-column sums: `[n×m] → [1×m]`.
     pub fn sum_cols(&mut self, a: NodeId) -> NodeId {
         let cols = self.shape(a).cols;
-        self.sum_to(a, Shape::new(1, cols)).expect("1 x m reduces any n x m")
+        self.sum_to(a, Shape::new(1, cols))
+            .expect("1 x m reduces any n x m")
     }
 
     /// Mean of `a` down to `target` (the sum divided by the number of elements summed).
@@ -466,25 +497,29 @@ impl Graph {
 
     /// Mean of all elements, as a 1×1 scalar.
     pub fn mean(&mut self, a: NodeId) -> NodeId {
-        self.mean_to(a, Shape::SCALAR).expect("every shape reduces to 1x1")
+        self.mean_to(a, Shape::SCALAR)
+            .expect("every shape reduces to 1x1")
     }
 
     /// Per-row means: `[n×m] → [n×1]`.
     pub fn mean_rows(&mut self, a: NodeId) -> NodeId {
         let rows = self.shape(a).rows;
-        self.mean_to(a, Shape::new(rows, 1)).expect("n x 1 reduces any n x m")
+        self.mean_to(a, Shape::new(rows, 1))
+            .expect("n x 1 reduces any n x m")
     }
 
     /// Per-column means: `[n×m] → [1×m]`.
     pub fn mean_cols(&mut self, a: NodeId) -> NodeId {
         let cols = self.shape(a).cols;
-        self.mean_to(a, Shape::new(1, cols)).expect("1 x m reduces any n x m")
+        self.mean_to(a, Shape::new(1, cols))
+            .expect("1 x m reduces any n x m")
     }
 
     /// Per-row log-sum-exp: `[n×m] → [n×1]`.
     pub fn logsumexp_rows(&mut self, a: NodeId) -> NodeId {
         let rows = self.shape(a).rows;
-        self.logsumexp_to(a, Shape::new(rows, 1)).expect("n x 1 reduces any n x m")
+        self.logsumexp_to(a, Shape::new(rows, 1))
+            .expect("n x 1 reduces any n x m")
     }
 
     /// Σ a·b over all elements (shapes must be equal or broadcast), as a 1×1 scalar.
@@ -545,7 +580,12 @@ impl Graph {
         if sa == sb {
             Ok(())
         } else {
-            Err(Error::ShapeMismatch { op, left: sa, right: sb, rule: "shapes must be equal" })
+            Err(Error::ShapeMismatch {
+                op,
+                left: sa,
+                right: sb,
+                rule: "shapes must be equal",
+            })
         }
     }
 }
