@@ -1,0 +1,10 @@
+//! initsift-batch: SIMD kernels that score or train thousands of tiny networks at once.
+//!
+//! Every kernel has a scalar twin in the engine (initsift-tensor / initsift-nn) that tests hold
+//! it to. The instruction set is chosen at run time ([`Isa`]).
+
+#![warn(missing_docs)]
+
+pub mod isa;
+
+pub use isa::{ISA_ENV, Isa, IsaError};
