@@ -19,14 +19,19 @@ fn train_step(c: &mut Criterion) {
     let offsets: Vec<usize> = spec.param_layout().iter().map(|b| b.offset).collect();
     let xs = array![[-1.0f32, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]];
     let ys = array![[0.0f32], [1.0], [1.0], [0.0]];
-    let adam = OptimizerConfig::Adam(Adam { lr: 0.01, beta2: 0.99, ..Adam::default() });
+    let adam = OptimizerConfig::Adam(Adam {
+        lr: 0.01,
+        beta2: 0.99,
+        ..Adam::default()
+    });
     let mut opt = adam.build(6).unwrap();
     let mut params = vec![0.3f32, -0.2, -0.4, 0.5, 0.0, 0.0];
     let mut grad = vec![0.0f32; 6];
     let mut values = Values::for_graph(&g);
     c.bench_function("train_step/relu1_adam_engine_f32", |b| {
         b.iter(|| {
-            g.eval_into(&params, &[xs.view(), ys.view()], &mut values).unwrap();
+            g.eval_into(&params, &[xs.view(), ys.view()], &mut values)
+                .unwrap();
             for (&node, &offset) in grads.iter().zip(&offsets) {
                 let block = values.slice(node);
                 grad[offset..offset + block.len()].copy_from_slice(block);
