@@ -1,6 +1,8 @@
-//! initsift's studies: shared statistics and the report writer used by every experiment
-//! binary.
+//! initsift's studies: shared statistics, options and the report writer used by every
+//! experiment binary.
 
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod report;
 pub mod stats;
