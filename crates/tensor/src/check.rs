@@ -51,7 +51,12 @@ pub fn compare(analytic: &[f64], numeric: &[f64]) -> GradCheck {
     for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
         let abs = (a - n).abs();
         let rel = abs / n.abs().max(1.0);
-        res.max_abs_err = res.max_abs_err.max(abs);
+        // Fix: was `res.max_abs_err.max(abs)`, and `f64::max` drops a NaN, so a NaN gradient
+        // entry left `max_abs_err` finite (e.g. 0) and a `max_abs_err < tol` check passed.
+        // Now a NaN is kept once seen.
+        if !res.max_abs_err.is_nan() && (abs.is_nan() || abs > res.max_abs_err) {
+            res.max_abs_err = abs;
+        }
         if rel > res.max_rel_err || rel.is_nan() {
             res.max_rel_err = rel;
             res.worst = i;
@@ -62,6 +67,22 @@ pub fn compare(analytic: &[f64], numeric: &[f64]) -> GradCheck {
 
 /// Checks the symbolic gradient of the scalar node `y` with respect to all parameters against
 /// central differences, at `params` and `inputs`. The graph gains the gradient nodes.
+///
+/// ```
+/// use initsift_tensor::{Graph, Shape, check::check_param_grad};
+/// # fn main() -> Result<(), initsift_tensor::Error> {
+/// let mut g = Graph::new();
+/// let x = g.input(Shape::new(3, 2))?;
+/// let w = g.param(Shape::new(2, 1))?;
+/// let z = g.matmul(x, w)?;
+/// let s = g.softplus(z);
+/// let y = g.mean(s);
+/// let xs = ndarray::arr2(&[[1.0, -2.0], [0.5, 0.5], [3.0, 0.0]]);
+/// let c = check_param_grad(&mut g, y, &[0.3, -0.7], &[xs.view()])?;
+/// // Central differences in f64 with h = 1e-6 are accurate to ~1e-9 here.
+/// assert!(c.max_rel_err < 1e-6, "{c:?}");
+/// # Ok(()) }
+/// ```
 pub fn check_param_grad(
     graph: &mut Graph,
     y: NodeId,

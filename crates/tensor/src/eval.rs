@@ -35,9 +35,19 @@ impl<T: Real> Values<T> {
         }
     }
 
-    /// True when this buffer is laid out for a graph with these nodes (graphs only grow).
+    /// True when this buffer is laid out for a graph with these nodes.
+    ///
+    /// Fix: this compared only the node count, so a buffer from another graph with as many
+    /// nodes but other shapes was reused with the wrong offsets (a slice panic inside
+    /// `eval_into`, or silently wrong values). Comparing the shapes costs one pass over tens
+    /// of nodes, small next to evaluating them.
     fn fits(&self, graph: &Graph) -> bool {
         self.shapes.len() == graph.len()
+            && self
+                .shapes
+                .iter()
+                .zip(graph.nodes())
+                .all(|(&s, n)| s == n.shape)
     }
 
     /// The value of a node, row-major.

@@ -174,11 +174,12 @@ impl Graph {
                 // Fix: this was `s + αeˣ − s·αeˣ` (s = step(x)), which cancels catastrophically
                 // once αeˣ ≫ 1 (elu'(50) came out 0 in f64, elu'(x > ~17) 0 or 2 in f32) and is
                 // inf − inf = NaN once eˣ overflows. Now s + (1 − s)·α·e^min(x, 0): the
-                // exponential never exceeds 1 and each branch is exact.
+                // exponential never exceeds 1 and each branch is exact. min(x, 0) is built as
+                // x − relu(x), whose derivative is 1 at 0, so elu''(0) = α as in PyTorch's
+                // double backward.
                 let st = self.step(a);
-                let na = self.neg(a);
-                let relu_na = self.relu(na);
-                let min0 = self.neg(relu_na); // min(x, 0)
+                let relu_a = self.relu(a);
+                let min0 = self.sub(a, relu_a)?; // min(x, 0)
                 let ex = self.exp(min0);
                 let e = self.scale(ex, alpha);
                 let nst = self.neg(st);

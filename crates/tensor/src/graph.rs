@@ -421,6 +421,9 @@ impl Graph {
     }
 
     fn reduce_check(&self, op: &'static str, a: NodeId, target: Shape) -> Result<()> {
+        // Fix: a zero-size target used to be reported as a ShapeMismatch here (and let
+        // through by `broadcast`, which built an empty node); it is an EmptyShape.
+        Self::nonempty(op, target)?;
         let sa = self.shape(a);
         if target.broadcasts_to(sa) {
             Ok(())
@@ -446,6 +449,8 @@ impl Graph {
 
     /// Repeats `a` along its dimensions of size 1 up to `target`.
     pub fn broadcast(&mut self, a: NodeId, target: Shape) -> Result<NodeId> {
+        // Fix: `[1×m]` "broadcast" to `[0×m]` passed the check below and pushed an empty node.
+        let target = Self::nonempty("broadcast", target)?;
         let sa = self.shape(a);
         if !sa.broadcasts_to(target) {
             let rule = "each operand dimension must equal the target's or be 1";
