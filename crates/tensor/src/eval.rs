@@ -313,29 +313,38 @@ fn broadcast<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
 }
 
 fn logsumexp_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
-    // Pass 1: the maximum of each reduced group; pass 2: Σ exp(x − max); then max + ln Σ.
-    out.fill(T::neg_infinity());
-    for i in 0..sa.rows {
-        for j in 0..sa.cols {
-            let k = bidx(so, i, j);
-            out[k] = out[k].max(a[i * sa.cols + j]);
-        }
-    }
-    let maxima = out.to_vec();
-    out.fill(T::zero());
-    for i in 0..sa.rows {
-        for j in 0..sa.cols {
-            let k = bidx(so, i, j);
-            let m = maxima[k];
-            let shifted = if m.is_finite() {
-                a[i * sa.cols + j] - m
+    // Each output element reduces its own group of rows × columns: the max first, then
+    // max + ln Σ exp(x − max). Groups are visited one at a time, so nothing is allocated.
+    for io in 0..so.rows {
+        for jo in 0..so.cols {
+            let rows = if so.rows == sa.rows {
+                io..io + 1
             } else {
-                a[i * sa.cols + j]
+                0..sa.rows
             };
-            out[k] = out[k] + shifted.exp();
+            let cols = if so.cols == sa.cols {
+                jo..jo + 1
+            } else {
+                0..sa.cols
+            };
+            let mut m = T::neg_infinity();
+            for i in rows.clone() {
+                for j in cols.clone() {
+                    m = m.max(a[i * sa.cols + j]);
+                }
+            }
+            let mut sum = T::zero();
+            for i in rows.clone() {
+                for j in cols.clone() {
+                    let x = a[i * sa.cols + j];
+                    sum = sum + (if m.is_finite() { x - m } else { x }).exp();
+                }
+            }
+            out[io * so.cols + jo] = if m.is_finite() {
+                m + sum.ln()
+            } else {
+                sum.ln()
+            };
         }
-    }
-    for (o, m) in out.iter_mut().zip(maxima) {
-        *o = if m.is_finite() { m + o.ln() } else { o.ln() };
     }
 }

@@ -570,13 +570,16 @@ impl Graph {
 
     /// Softmax cross-entropy of logits `[n×k]` against target probabilities (one-hot rows, or
     /// any distribution) `[n×k]`, mean over rows (PyTorch `CrossEntropyLoss()` with
-    /// probability targets): `mean_i(lse(x_i) − Σ_j t_ij x_ij)`; stable for any logits.
+    /// probability targets): `mean_i(−Σ_j t_ij log_softmax(x_i)_j) = mean_i(lse(x_i)·Σ_j t_ij −
+    /// Σ_j t_ij x_ij)`, so targets need not sum to 1 (as PyTorch); stable for any logits.
     pub fn softmax_cross_entropy(&mut self, logits: NodeId, target: NodeId) -> Result<NodeId> {
         self.same_shape("softmax_cross_entropy", logits, target)?;
         let lse = self.logsumexp_rows(logits);
+        let mass = self.sum_rows(target);
+        let weighted = self.mul(lse, mass)?;
         let tx = self.mul(target, logits)?;
         let picked = self.sum_rows(tx);
-        let per_row = self.sub(lse, picked)?;
+        let per_row = self.sub(weighted, picked)?;
         Ok(self.mean(per_row))
     }
 

@@ -420,3 +420,24 @@ fn forward_values_match_std_math() {
         want_lse.insert_axis(ndarray::Axis(1)),
     );
 }
+
+/// PyTorch's cross-entropy with probability targets is −Σ t·log_softmax(x), so targets that do
+/// not sum to 1 scale the log-sum-exp term too.
+#[test]
+fn cross_entropy_with_unnormalised_targets_matches_pytorch() {
+    use initsift_tensor::{Graph, Shape};
+    let mut g = Graph::new();
+    let x = g.input(Shape::new(1, 3)).unwrap();
+    let t = g.input(Shape::new(1, 3)).unwrap();
+    let l = g.softmax_cross_entropy(x, t).unwrap();
+    let xs = ndarray::array![[0.5f64, -1.0, 2.0]];
+    let ts = ndarray::array![[2.0f64, 0.0, 0.5]];
+    let v = g.eval(&[] as &[f64], &[xs.view(), ts.view()]).unwrap();
+    let lse = (0.5f64.exp() + (-1.0f64).exp() + 2.0f64.exp()).ln();
+    let expected = 2.0 * (lse - 0.5) + 0.5 * (lse - 2.0);
+    assert!(
+        (v.scalar(l) - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        v.scalar(l)
+    );
+}
