@@ -4,5 +4,6 @@
 //! engine), `nn` (models, losses, optimizers, Trainer), and the others as they land.
 
 pub use initsift_data as data;
+pub use initsift_init as init;
 pub use initsift_nn as nn;
 pub use initsift_tensor as tensor;
