@@ -4,5 +4,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod plot;
 pub mod report;
 pub mod stats;
+pub mod study;
+pub mod xor;

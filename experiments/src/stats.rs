@@ -21,7 +21,18 @@ pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At k = 0 (k = n) the bound is exactly 0 (1); rounding would leave a crumb.
+    let lo = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// The `q`-th percentile (0–100) of sorted data with numpy's default linear interpolation.
@@ -39,6 +50,11 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// Sorts a copy (NaN last) and takes the percentile.
 pub fn percentile(values: &[f64], q: f64) -> f64 {
     percentile_sorted(&sorted(values), q)
+}
+
+/// The arithmetic mean (NaN for no data).
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 /// The median (numpy's: the mean of the two middle values for even counts).
@@ -221,13 +237,15 @@ pub fn rate_verdict(paper_k: u64, paper_n: u64, ours: f64) -> (Verdict, (f64, f6
     (v, ci)
 }
 
-/// A median of `paper_n` runs: the write-up reports no interval, so this builds the interval a
-/// median of `paper_n` runs would have under our distribution (the 2.5–97.5 % range of medians
-/// of `paper_n` runs resampled from ours) and asks whether the write-up's value lies in it.
-pub fn median_verdict(
+/// A statistic of `paper_n` runs (a median, a percentile, a mean): the write-up reports no
+/// interval, so this builds the interval the statistic of `paper_n` runs has under our
+/// distribution (the 2.5–97.5 % range over 2000 resamples of `paper_n` of our values) and asks
+/// whether the write-up's value lies in it.
+pub fn stat_verdict(
     paper_value: f64,
     paper_n: usize,
     ours: &[f64],
+    stat: impl Fn(&[f64]) -> f64,
     seed: u64,
 ) -> Option<(Verdict, (f64, f64))> {
     if ours.is_empty() || paper_n == 0 {
@@ -235,18 +253,18 @@ pub fn median_verdict(
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut buf = vec![0.0; paper_n];
-    let mut medians: Vec<f64> = (0..2000)
+    let mut stats: Vec<f64> = (0..2000)
         .map(|_| {
             for b in buf.iter_mut() {
                 *b = ours[rng.random_range(0..ours.len())];
             }
-            median(&buf)
+            stat(&buf)
         })
         .collect();
-    medians.sort_by(f64::total_cmp);
+    stats.sort_by(f64::total_cmp);
     let ci = (
-        percentile_sorted(&medians, 2.5),
-        percentile_sorted(&medians, 97.5),
+        percentile_sorted(&stats, 2.5),
+        percentile_sorted(&stats, 97.5),
     );
     let v = if paper_value >= ci.0 && paper_value <= ci.1 {
         Verdict::Consistent
@@ -254,6 +272,16 @@ pub fn median_verdict(
         Verdict::NotConsistent
     };
     Some((v, ci))
+}
+
+/// [`stat_verdict`] for the median.
+pub fn median_verdict(
+    paper_value: f64,
+    paper_n: usize,
+    ours: &[f64],
+    seed: u64,
+) -> Option<(Verdict, (f64, f64))> {
+    stat_verdict(paper_value, paper_n, ours, median, seed)
 }
 
 #[cfg(test)]
@@ -280,6 +308,9 @@ mod tests {
         assert_eq!(wilson(0, 0, Z95), (0.0, 1.0));
         let (lo, _) = wilson(0, 10, Z95);
         assert_eq!(lo, 0.0);
+        // A write-up's 0/100 and our 0 % agree.
+        assert_eq!(rate_verdict(0, 100, 0.0).0, Verdict::Consistent);
+        assert_eq!(rate_verdict(100, 100, 1.0).0, Verdict::Consistent);
     }
 
     #[test]

@@ -6,5 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod isa;
+pub mod lanes;
+pub mod lockstep;
 
 pub use isa::{ISA_ENV, Isa, IsaError};

@@ -1,0 +1,291 @@
+//! abs_distance: the premise of loss-based sampling, measured. Is training time linear in the
+//! distance from the init to the solution found, and does the initial loss predict either?
+//!
+//! `cargo run --release -p experiments --bin abs_distance -- --runs 10000 --seed 2025`
+
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Parser;
+use experiments::cli::Common;
+use experiments::plot;
+use experiments::report::{OutputDir, md_table};
+use experiments::stats::{bootstrap_pairs_ci, pearson, spearman};
+use experiments::xor::{Arm, ArmRuns, Selection, Study, derive_seed, run_arm};
+use initsift_batch::Isa;
+use initsift_batch::lockstep::{LockstepConfig, Preset};
+use initsift_init::InitPlan;
+use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
+use serde::Serialize;
+use serde_json::json;
+
+/// Measure whether distance to the solution, or the initial loss, predicts training time.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Force an instruction set: avx512, avx2 or portable.
+    #[arg(long)]
+    isa: Option<String>,
+}
+
+const NAME: &str = "abs_distance";
+
+/// One correlation with its intervals.
+#[derive(Debug, Clone, Serialize)]
+struct Relation {
+    x: &'static str,
+    y: &'static str,
+    n: usize,
+    pearson_r: f64,
+    pearson_ci95: Option<(f64, f64)>,
+    r2: f64,
+    spearman_rho: f64,
+    spearman_ci95: Option<(f64, f64)>,
+}
+
+fn relation(x: &'static str, y: &'static str, xs: &[f64], ys: &[f64], seed: u64) -> Relation {
+    let r = pearson(xs, ys);
+    Relation {
+        x,
+        y,
+        n: xs.len(),
+        pearson_r: r,
+        pearson_ci95: bootstrap_pairs_ci(xs, ys, pearson, 1000, derive_seed(seed, "pearson")),
+        r2: r * r,
+        spearman_rho: spearman(xs, ys),
+        spearman_ci95: bootstrap_pairs_ci(xs, ys, spearman, 1000, derive_seed(seed, "spearman")),
+    }
+}
+
+/// One model/optimizer setting and which of its runs enter the correlations.
+struct Case {
+    name: &'static str,
+    study: Study,
+    filter: &'static str,
+    keep: fn(&initsift_batch::lockstep::RunOutcome) -> bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CaseResult {
+    name: &'static str,
+    model: &'static str,
+    optimizer: OptimizerConfig,
+    max_epochs: usize,
+    runs: usize,
+    used: usize,
+    filter: &'static str,
+    relations: Vec<Relation>,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    args.common.validate()?;
+    let out = OutputDir::prepare(&args.common.out)?;
+    let isa = Isa::select(args.isa.as_deref().map(str::parse).transpose()?)?;
+    let started = Instant::now();
+    let seed = args.common.seed;
+    let runs = args.common.runs;
+    let study = |preset, plan, optimizer, stop| Study {
+        preset,
+        plan,
+        config: LockstepConfig {
+            preset,
+            optimizer,
+            loss: Loss::Mse,
+            stop,
+        },
+        isa,
+        seed,
+        runs,
+    };
+    let no_plateau = |max_epochs| StopRules {
+        max_epochs,
+        loss_below: Some(1e-7),
+        plateau: None,
+    };
+    let adam = OptimizerConfig::Adam(Adam {
+        lr: 0.01,
+        beta1: 0.9,
+        beta2: 0.99,
+        ..Adam::default()
+    });
+    let converged: fn(&initsift_batch::lockstep::RunOutcome) -> bool =
+        |o| o.stop == StopReason::Converged;
+    let succeeded: fn(&initsift_batch::lockstep::RunOutcome) -> bool = |o| o.success;
+    let cases = [
+        Case {
+            name: "abs1_sgd",
+            study: study(
+                Preset::Abs1,
+                InitPlan::abs1(),
+                OptimizerConfig::sgd(0.1),
+                no_plateau(1000),
+            ),
+            filter: "converged (loss < 1e-7)",
+            keep: converged,
+        },
+        Case {
+            name: "abs1_adam",
+            study: study(Preset::Abs1, InitPlan::abs1(), adam, no_plateau(1000)),
+            filter: "converged (loss < 1e-7)",
+            keep: converged,
+        },
+        Case {
+            name: "relu1_adam",
+            study: study(
+                Preset::Relu1,
+                InitPlan::relu1(),
+                adam,
+                StopRules::reference(800),
+            ),
+            filter: "successful (4/4 correct)",
+            keep: succeeded,
+        },
+    ];
+    let mut results = Vec::new();
+    let mut csv = String::from("case,run,init_index,initial_loss,distance,epochs,stop,success\n");
+    let mut dist_series = Vec::new();
+    let mut loss_series = Vec::new();
+    for case in &cases {
+        let scorer = case.study.scorer()?;
+        let arm = Arm {
+            name: case.name.into(),
+            selection: Selection::Control,
+            paper: None,
+        };
+        let ArmRuns { report, inits, .. } = run_arm(&case.study, scorer.as_ref(), &arm)?;
+        let kept: Vec<_> = report.outcomes.iter().filter(|o| (case.keep)(o)).collect();
+        let epochs: Vec<f64> = kept.iter().map(|o| o.epochs as f64).collect();
+        let dist: Vec<f64> = kept.iter().map(|o| o.distance).collect();
+        let loss: Vec<f64> = kept.iter().map(|o| o.initial_loss).collect();
+        let s = derive_seed(seed, case.name);
+        let relations = vec![
+            relation("distance", "epochs", &dist, &epochs, s),
+            relation("initial_loss", "epochs", &loss, &epochs, s ^ 1),
+            relation("initial_loss", "distance", &loss, &dist, s ^ 2),
+        ];
+        for (r, (o, (index, _))) in report.outcomes.iter().zip(&inits).enumerate() {
+            csv.push_str(&format!(
+                "{},{r},{index},{:.9},{:.6},{},{:?},{}\n",
+                case.name, o.initial_loss, o.distance, o.epochs, o.stop, o.success
+            ));
+        }
+        dist_series.push((
+            case.name.to_string(),
+            dist.iter()
+                .copied()
+                .zip(epochs.iter().copied())
+                .collect::<Vec<_>>(),
+        ));
+        loss_series.push((
+            case.name.to_string(),
+            loss.iter()
+                .copied()
+                .zip(epochs.iter().copied())
+                .collect::<Vec<_>>(),
+        ));
+        results.push(CaseResult {
+            name: case.name,
+            model: case.study.preset.name(),
+            optimizer: case.study.config.optimizer,
+            max_epochs: case.study.config.stop.max_epochs,
+            runs: report.outcomes.len(),
+            used: kept.len(),
+            filter: case.filter,
+            relations,
+        });
+    }
+
+    let reference = json!({
+        "r2": 0.9666,
+        "what": "in-sample R² of an 18-feature linear model (signed per-parameter differences, L1/L2 distance, cosine, ratios, logs, products), \
+                 gradient-trained, predicting the epochs *remaining* at every epoch of 100 abs1 trajectories (SGD lr 0.1) from the distance to \
+                 the same trajectory's endpoint; it never relates total epochs to the initial distance across runs, nor involves the initial loss",
+    });
+    let doc = json!({"experiment": NAME, "seed": seed, "config": {"runs": runs, "isa": isa.name()}, "cases": results, "reference": reference, "seconds": started.elapsed().as_secs_f64()});
+
+    let mut md = format!(
+        "# abs_distance: does distance to the solution, or the initial loss, predict training time?\n\n\
+         Generated by `cargo run --release -p experiments --bin abs_distance -- --runs {runs} --seed {seed}` ({:.0} s, kernels: {}). \
+         Every number below was computed by that run.\n\n\
+         For each setting, {runs} runs from the preset's init (N(0, 0.5²) weights, zero biases); θ* is the solution each run found \
+         (its final parameters). Correlations across runs, with bootstrap 95 % intervals (1000 resamples of runs).\n\n",
+        started.elapsed().as_secs_f64(),
+        isa.name()
+    );
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .flat_map(|c| {
+            c.relations.iter().map(move |r| {
+                let ci = |v: Option<(f64, f64)>| {
+                    v.map_or("–".into(), |(a, b)| format!("{a:.3}–{b:.3}"))
+                };
+                vec![
+                    c.name.to_string(),
+                    format!("{} of {} ({})", c.used, c.runs, c.filter),
+                    format!("{} vs {}", r.y, r.x),
+                    format!("{:.3}", r.pearson_r),
+                    ci(r.pearson_ci95),
+                    format!("{:.3}", r.r2),
+                    format!("{:.3}", r.spearman_rho),
+                    ci(r.spearman_ci95),
+                ]
+            })
+        })
+        .collect();
+    md.push_str(&md_table(
+        &[
+            "setting",
+            "runs used",
+            "relation",
+            "Pearson r",
+            "95 % CI",
+            "R²",
+            "Spearman ρ",
+            "95 % CI",
+        ],
+        &rows,
+    ));
+    md.push_str(
+        "\n## How this differs from the reference's R² = 0.9666\n\n\
+         The reference's figure is an in-sample R² of an 18-feature linear model (signed per-parameter differences, L1 and L2 \
+         distances, cosine, ratios, logs and products), gradient-trained, predicting the epochs *remaining* at every epoch along 100 \
+         abs1 trajectories (SGD lr 0.1) from the distance to that same trajectory's endpoint. Rows of one trajectory are strongly \
+         dependent and the endpoint is known only after training. It does not relate a run's total epochs to its initial distance \
+         across runs, and it never involves the initial loss — the link loss-based sampling relies on. The table above measures \
+         those links directly, one number per run, with intervals.\n\n\
+         ## Figures\n\n![epochs vs distance](abs_distance_epochs_vs_distance.svg)\n\n![epochs vs initial loss](abs_distance_epochs_vs_initial_loss.svg)\n",
+    );
+    let d_svg = plot::scatter(
+        "epochs vs ‖θ₀ − θ*‖ (runs used)",
+        "distance from init to the solution found",
+        "epochs",
+        &dist_series,
+        2000,
+    )?;
+    let l_svg = plot::scatter(
+        "epochs vs initial loss (runs used)",
+        "initial MSE",
+        "epochs",
+        &loss_series,
+        2000,
+    )?;
+    let mut staged = out.stage();
+    staged.write(
+        &format!("{NAME}.json"),
+        serde_json::to_string_pretty(&doc)?.as_bytes(),
+    )?;
+    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
+    staged.write(&format!("{NAME}.csv"), csv.as_bytes())?;
+    staged.write(&format!("{NAME}_epochs_vs_distance.svg"), d_svg.as_bytes())?;
+    staged.write(
+        &format!("{NAME}_epochs_vs_initial_loss.svg"),
+        l_svg.as_bytes(),
+    )?;
+    for path in staged.commit()? {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Each study binary on a small run: valid JSON with every arm and the keys outside checks
+//! read, the other report files, and clean failures on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("initsift-bin-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&d).ok();
+    d
+}
+
+fn run(bin: &str, args: &[&str]) -> std::process::Output {
+    Command::new(bin)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(dir: &Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
+        .unwrap()
+}
+
+fn check_arm_keys(arm: &Value) {
+    for key in [
+        "name",
+        "threshold",
+        "runs",
+        "successes",
+        "success_rate",
+        "success_ci95",
+        "epochs_all",
+        "epochs_success",
+        "draws_per_accept",
+        "mirror_rate_success",
+        "paper",
+        "verdict",
+    ] {
+        assert!(arm.get(key).is_some(), "arm {} lacks {key}", arm["name"]);
+    }
+    for key in ["p10", "p25", "median", "p75", "max"] {
+        assert!(arm["epochs_all"][key].is_number(), "{key}");
+    }
+    let (k, n) = (
+        arm["successes"].as_u64().unwrap(),
+        arm["runs"].as_u64().unwrap(),
+    );
+    assert!((arm["success_rate"].as_f64().unwrap() - k as f64 / n as f64).abs() < 1e-12);
+    let ci = arm["success_ci95"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() <= arm["success_rate"].as_f64().unwrap());
+}
+
+#[test]
+fn xor_single_small_run_writes_every_arm() {
+    let out = scratch("single");
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_single"),
+        &[
+            "--runs",
+            "200",
+            "--pilot",
+            "20000",
+            "--seed",
+            "5",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = json(&out, "xor_single");
+    assert_eq!(doc["experiment"], "xor_single");
+    assert_eq!(doc["seed"], 5);
+    for key in ["draws", "mean", "median", "p25", "p1", "min"] {
+        assert!(doc["initial_loss"][key].is_number(), "initial_loss.{key}");
+    }
+    let arms = doc["arms"].as_array().unwrap();
+    let names: Vec<&str> = arms.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    for want in [
+        "control",
+        "below_0.468",
+        "below_0.325",
+        "below_0.0724",
+        "above_0.468",
+        "best_of_10",
+        "best_of_100",
+        "best_of_1000",
+    ] {
+        assert!(names.contains(&want), "missing arm {want}: {names:?}");
+    }
+    for arm in arms {
+        check_arm_keys(arm);
+        assert_eq!(arm["runs"], 200);
+    }
+    let control = &arms[0];
+    assert_eq!(control["paper"]["success_rate"], 0.58);
+    assert_eq!(control["paper"]["median_epochs"], 123.0);
+    // A threshold arm's inits all lie below it.
+    let below = arms.iter().find(|a| a["name"] == "below_0.325").unwrap();
+    assert!(below["mean_initial_loss"].as_f64().unwrap() < 0.325);
+    let csv = std::fs::read_to_string(out.join("xor_single.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 200 * arms.len());
+    for f in [
+        "xor_single.md",
+        "xor_single_initial_loss.svg",
+        "xor_single_epochs.svg",
+        "xor_single_success_vs_threshold.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // Same seed, same report (timings aside).
+    let again = scratch("single-again");
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_single"),
+        &[
+            "--runs",
+            "200",
+            "--pilot",
+            "20000",
+            "--seed",
+            "5",
+            "--out",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(out.join("xor_single.csv")).unwrap(),
+        std::fs::read(again.join("xor_single.csv")).unwrap()
+    );
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&again).ok();
+}
+
+#[test]
+fn xor_two_layer_small_run_writes_every_arm_and_plateaus() {
+    let out = scratch("two");
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_two_layer"),
+        &[
+            "--runs",
+            "200",
+            "--pilot",
+            "20000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = json(&out, "xor_two_layer");
+    assert_eq!(doc["experiment"], "xor_two_layer");
+    let arms = doc["arms"].as_array().unwrap();
+    assert_eq!(arms[0]["name"], "control");
+    assert!(arms.iter().any(|a| a["name"] == "below_0.326"));
+    for arm in arms {
+        check_arm_keys(arm);
+    }
+    assert!(
+        doc["plateaus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["arm"] == "control")
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn abs_distance_small_run_reports_correlations() {
+    let out = scratch("abs");
+    let o = run(
+        env!("CARGO_BIN_EXE_abs_distance"),
+        &["--runs", "200", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = json(&out, "abs_distance");
+    let cases = doc["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for c in cases {
+        for r in c["relations"].as_array().unwrap() {
+            let rho = r["spearman_rho"].as_f64().unwrap();
+            assert!((-1.0..=1.0).contains(&rho));
+            assert!(
+                (r["r2"].as_f64().unwrap() - r["pearson_r"].as_f64().unwrap().powi(2)).abs()
+                    < 1e-12
+            );
+        }
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn bad_input_fails_cleanly_and_writes_nothing() {
+    let out = scratch("bad");
+    for (args, needle) in [
+        (vec!["--runs", "0"], "--runs 0"),
+        (vec!["--runs", "10", "--frobnicate"], "--frobnicate"),
+        (vec!["--runs", "10", "--isa", "sse9"], "sse9"),
+        (vec!["--runs", "10", "--pilot", "5"], "--pilot 5"),
+    ] {
+        let mut a = args.clone();
+        a.extend(["--out", out.to_str().unwrap()]);
+        let o = run(env!("CARGO_BIN_EXE_xor_single"), &a);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, 0, "{args:?} left files behind");
+    }
+    // An --out that is a file, not a folder.
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let file = scratch("bad-file");
+    std::fs::write(&file, b"x").unwrap();
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_two_layer"),
+        &["--runs", "10", "--out", file.to_str().unwrap()],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a folder"));
+    std::fs::remove_file(&file).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
