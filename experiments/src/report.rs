@@ -109,7 +109,13 @@ pub fn pct(p: f64) -> String {
 
 /// An interval of rates as percentages.
 pub fn pct_ci((lo, hi): (f64, f64)) -> String {
-    format!("{:.1}–{:.1} %", 100.0 * lo, 100.0 * hi)
+    let one = format!("{:.1}–{:.1} %", 100.0 * lo, 100.0 * hi);
+    // An interval that one decimal would show as a point (e.g. 99.96–100) gets two.
+    if lo < hi && format!("{:.1}", 100.0 * lo) == format!("{:.1}", 100.0 * hi) {
+        format!("{:.2}–{:.2} %", 100.0 * lo, 100.0 * hi)
+    } else {
+        one
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +176,6 @@ mod tests {
         assert_eq!(t, "| a | b |\n|---|---|\n| 1 | 2 |\n");
         assert_eq!(pct(0.58), "58.0 %");
         assert_eq!(pct_ci((0.4423, 0.7062)), "44.2–70.6 %");
+        assert_eq!(pct_ci((0.9996, 1.0)), "99.96–100.00 %");
     }
 }

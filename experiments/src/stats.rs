@@ -208,11 +208,12 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 
 /// How a figure of the write-up compares with ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Ours lies inside the write-up's own 95 % interval.
+    #[serde(rename = "consistent")]
     Consistent,
     /// It does not.
+    #[serde(rename = "not consistent")]
     NotConsistent,
 }
 
@@ -356,6 +357,18 @@ mod tests {
         assert_eq!(
             bootstrap_ci(&small, median, 1000, 1),
             bootstrap_ci(&small, median, 1000, 1)
+        );
+    }
+
+    #[test]
+    fn verdicts_serialize_as_plain_words() {
+        assert_eq!(
+            serde_json::to_string(&Verdict::NotConsistent).unwrap(),
+            "\"not consistent\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Verdict::Consistent).unwrap(),
+            "\"consistent\""
         );
     }
 

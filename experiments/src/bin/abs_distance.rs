@@ -263,14 +263,14 @@ fn main() -> Result<()> {
         "distance from init to the solution found",
         "epochs",
         &dist_series,
-        2000,
+        600,
     )?;
     let l_svg = plot::scatter(
         "epochs vs initial loss (runs used)",
         "initial MSE",
         "epochs",
         &loss_series,
-        2000,
+        600,
     )?;
     let mut staged = out.stage();
     staged.write(
