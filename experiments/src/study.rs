@@ -153,6 +153,23 @@ pub fn initial_loss(study: &Study, pilot: usize, paper: &PaperScan) -> Result<In
     })
 }
 
+/// Checks `--arms` against the study's arm names before any work; empty means all.
+pub fn check_arm_names(wanted: &[String], known: &[&str]) -> Result<()> {
+    for w in wanted {
+        if !known.contains(&w.as_str()) {
+            anyhow::bail!("--arms: unknown arm `{w}`; known: {}", known.join(", "));
+        }
+    }
+    Ok(())
+}
+
+/// The arms `--arms` names (all when it names none), in the study's order.
+pub fn keep_arms(arms: Vec<Arm>, wanted: &[String]) -> Vec<Arm> {
+    arms.into_iter()
+        .filter(|a| wanted.is_empty() || wanted.contains(&a.name))
+        .collect()
+}
+
 /// Runs every arm with a progress bar on stderr (hidden when stderr is not a terminal).
 pub fn run_arms(study: &Study, arms: &[Arm]) -> Result<Vec<(ArmRuns, ArmSummary)>> {
     let scorer = study.scorer()?;

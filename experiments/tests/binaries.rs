@@ -135,6 +135,53 @@ fn xor_single_small_run_writes_every_arm() {
 }
 
 #[test]
+fn arms_option_runs_only_the_named_arms() {
+    let out = scratch("arms");
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_single"),
+        &[
+            "--runs",
+            "50",
+            "--pilot",
+            "1000",
+            "--arms",
+            "best_of_10,control",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = json(&out, "xor_single")["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["control", "best_of_10"],
+        "report order, only the named arms"
+    );
+    let o = run(
+        env!("CARGO_BIN_EXE_xor_two_layer"),
+        &[
+            "--runs",
+            "10",
+            "--arms",
+            "nope",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("nope") && err.contains("below_0.326"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
 fn xor_two_layer_small_run_writes_every_arm_and_plateaus() {
     let out = scratch("two");
     let o = run(
@@ -199,6 +246,7 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
         (vec!["--runs", "10", "--frobnicate"], "--frobnicate"),
         (vec!["--runs", "10", "--isa", "sse9"], "sse9"),
         (vec!["--runs", "10", "--pilot", "5"], "--pilot 5"),
+        (vec!["--runs", "10", "--arms", "control,below_9"], "below_9"),
     ] {
         let mut a = args.clone();
         a.extend(["--out", out.to_str().unwrap()]);

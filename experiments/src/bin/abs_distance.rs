@@ -148,7 +148,9 @@ fn main() -> Result<()> {
     let mut csv = String::from("case,run,init_index,initial_loss,distance,epochs,stop,success\n");
     let mut dist_series = Vec::new();
     let mut loss_series = Vec::new();
+    let bar = indicatif::ProgressBar::new(cases.len() as u64);
     for case in &cases {
+        bar.set_message(case.name);
         let scorer = case.study.scorer()?;
         let arm = Arm {
             name: case.name.into(),
@@ -196,7 +198,9 @@ fn main() -> Result<()> {
             filter: case.filter,
             relations,
         });
+        bar.inc(1);
     }
+    bar.finish_and_clear();
 
     let reference = json!({
         "r2": 0.9666,

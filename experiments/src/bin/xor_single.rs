@@ -10,7 +10,10 @@ use clap::Parser;
 use experiments::cli::Common;
 use experiments::plot::{self, Interval};
 use experiments::report::{OutputDir, pct};
-use experiments::study::{PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms};
+use experiments::study::{
+    PaperScan, arms_md, check_arm_names, details_md, initial_loss, initial_loss_md, keep_arms,
+    run_arms,
+};
 use experiments::xor::{Arm, ArmSummary, PaperArm, Selection, Study, runs_csv};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::{LockstepConfig, Preset};
@@ -28,6 +31,9 @@ struct Args {
     /// Draws of the initial-loss pilot (thresholds as true percentiles come from it).
     #[arg(long, default_value_t = 1_000_000)]
     pilot: usize,
+    /// Run only these arms (comma-separated names; default: all).
+    #[arg(long, value_delimiter = ',')]
+    arms: Vec<String>,
     /// Force an instruction set: avx512, avx2 or portable (default: the best available).
     #[arg(long)]
     isa: Option<String>,
@@ -54,9 +60,27 @@ fn paper(successes: u64, median: f64) -> Option<PaperArm> {
     })
 }
 
+/// Every arm, in report order (`--arms` picks among these).
+const ARMS: &[&str] = &[
+    "control",
+    "below_0.468",
+    "below_0.325",
+    "below_0.0724",
+    "above_0.468",
+    "below_p50",
+    "below_p25",
+    "below_p0.99",
+    "above_p50",
+    "best_of_10",
+    "best_of_100",
+    "best_of_1000",
+    "class1_alive",
+];
+
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.validate()?;
+    check_arm_names(&args.arms, ARMS)?;
     if args.pilot < 100 {
         bail!("--pilot {}: the pilot needs at least 100 draws", args.pilot);
     }
@@ -127,7 +151,7 @@ fn main() -> Result<()> {
         arm("best_of_1000", Selection::BestOf { k: 1000 }, None),
         arm("class1_alive", Selection::Class1Alive, None),
     ];
-    let results = run_arms(&study, &arms)?;
+    let results = run_arms(&study, &keep_arms(arms, &args.arms))?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
     let all_runs: Vec<_> = results.into_iter().map(|(r, _)| r).collect();
 

@@ -9,9 +9,12 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use clap::Parser;
 use experiments::cli::Common;
-use experiments::plot;
+use experiments::plot::{self, Interval};
 use experiments::report::{OutputDir, md_table, pct};
-use experiments::study::{PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms};
+use experiments::study::{
+    PaperScan, arms_md, check_arm_names, details_md, initial_loss, initial_loss_md, keep_arms,
+    run_arms,
+};
 use experiments::xor::{Arm, ArmRuns, ArmSummary, PaperArm, Selection, Study, runs_csv};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::{LockstepConfig, Preset, XOR_X};
@@ -30,6 +33,9 @@ struct Args {
     /// Draws of the initial-loss pilot.
     #[arg(long, default_value_t = 1_000_000)]
     pilot: usize,
+    /// Run only these arms (comma-separated names; default: all).
+    #[arg(long, value_delimiter = ',')]
+    arms: Vec<String>,
     /// Force an instruction set: avx512, avx2 or portable.
     #[arg(long)]
     isa: Option<String>,
@@ -118,9 +124,22 @@ fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
     v
 }
 
+/// Every arm, in report order (`--arms` picks among these).
+const ARMS: &[&str] = &[
+    "control",
+    "below_0.326",
+    "below_p50",
+    "below_p25",
+    "below_p0.99",
+    "best_of_10",
+    "best_of_100",
+    "best_of_1000",
+];
+
 fn main() -> Result<()> {
     let args = Args::parse();
     args.common.validate()?;
+    check_arm_names(&args.arms, ARMS)?;
     if args.pilot < 100 {
         bail!("--pilot {}: the pilot needs at least 100 draws", args.pilot);
     }
@@ -177,7 +196,7 @@ fn main() -> Result<()> {
         arm("best_of_100", Selection::BestOf { k: 100 }, None),
         arm("best_of_1000", Selection::BestOf { k: 1000 }, None),
     ];
-    let results = run_arms(&study, &arms)?;
+    let results = run_arms(&study, &keep_arms(arms, &args.arms))?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
     let plateau_table: Vec<(String, Vec<Plateau>)> = results
         .iter()
@@ -274,7 +293,10 @@ fn main() -> Result<()> {
         ));
         md.push('\n');
     }
-    md.push_str("## Figures\n\n![initial loss](xor_two_layer_initial_loss.svg)\n\n![epochs](xor_two_layer_epochs.svg)\n");
+    md.push_str(
+        "## Figures\n\n![initial loss](xor_two_layer_initial_loss.svg)\n\n\
+         ![success vs threshold](xor_two_layer_success_vs_threshold.svg)\n\n![epochs](xor_two_layer_epochs.svg)\n",
+    );
 
     let lines = vec![
         (0.326, "0.326 (write-up min of 100)".to_string()),
@@ -295,7 +317,50 @@ fn main() -> Result<()> {
         .collect();
     let epochs_svg =
         plot::epochs_per_arm("relu2: epochs completed per arm (all runs)", &epochs, 600.0)?;
+    let point = |s: &ArmSummary| {
+        s.threshold.map(|x| Interval {
+            x,
+            y: s.success_rate,
+            lo: s.success_ci95.0,
+            hi: s.success_ci95.1,
+        })
+    };
+    let ours: Vec<Interval> = summaries.iter().filter_map(point).collect();
+    let theirs: Vec<Interval> = summaries
+        .iter()
+        .filter_map(|s| {
+            let p = s.paper?;
+            let ci = experiments::stats::wilson(
+                (p.success_rate * p.runs as f64).round() as u64,
+                p.runs,
+                experiments::stats::Z95,
+            );
+            Some(Interval {
+                x: s.threshold?,
+                y: p.success_rate,
+                lo: ci.0,
+                hi: ci.1,
+            })
+        })
+        .collect();
+    let control = summaries
+        .iter()
+        .find(|s| s.name == "control")
+        .map_or(f64::NAN, |s| s.success_rate);
+    let rates = plot::rates_vs_threshold(
+        "relu2: success rate vs initial-loss threshold",
+        &[("ours".into(), ours), ("write-up (n = 50)".into(), theirs)],
+        &[
+            ("ours, control".into(), control),
+            ("write-up, control".into(), 0.20),
+        ],
+        (0.0, 1.2),
+    )?;
     let mut staged = out.stage();
+    staged.write(
+        &format!("{NAME}_success_vs_threshold.svg"),
+        rates.as_bytes(),
+    )?;
     staged.write(
         &format!("{NAME}.json"),
         serde_json::to_string_pretty(&doc)?.as_bytes(),
