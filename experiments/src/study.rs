@@ -6,8 +6,9 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::report::{md_table, pct, pct_ci};
-use crate::stats::{Verdict, mean, percentile, rate_verdict, stat_verdict};
+use crate::plot::{self, Interval};
+use crate::report::{OutputDir, md_table, pct, pct_ci};
+use crate::stats::{Verdict, Z95, mean, percentile, rate_verdict, stat_verdict, wilson};
 use crate::xor::{
     Arm, ArmRuns, ArmSummary, LossStats, Study, accuracy_buckets, derive_seed, initial_scores,
     run_arm, summarize,
@@ -151,23 +152,6 @@ pub fn initial_loss(study: &Study, pilot: usize, paper: &PaperScan) -> Result<In
         accuracy,
         losses,
     })
-}
-
-/// Checks `--arms` against the study's arm names before any work; empty means all.
-pub fn check_arm_names(wanted: &[String], known: &[&str]) -> Result<()> {
-    for w in wanted {
-        if !known.contains(&w.as_str()) {
-            anyhow::bail!("--arms: unknown arm `{w}`; known: {}", known.join(", "));
-        }
-    }
-    Ok(())
-}
-
-/// The arms `--arms` names (all when it names none), in the study's order.
-pub fn keep_arms(arms: Vec<Arm>, wanted: &[String]) -> Vec<Arm> {
-    arms.into_iter()
-        .filter(|a| wanted.is_empty() || wanted.contains(&a.name))
-        .collect()
 }
 
 /// Runs every arm with a progress bar on stderr (hidden when stderr is not a terminal).
@@ -383,4 +367,80 @@ pub fn details_md(summaries: &[ArmSummary]) -> String {
         &rows,
     ));
     s
+}
+
+/// relu1/relu2's success rate against the loss threshold, ours and the write-up's, each with its
+/// 95 % interval, and both controls as lines.
+pub fn success_vs_threshold_svg(
+    title: &str,
+    summaries: &[ArmSummary],
+    paper_control: f64,
+    x_range: (f64, f64),
+) -> Result<String> {
+    let below = |s: &&ArmSummary| s.name.starts_with("below_");
+    let ours: Vec<Interval> = summaries
+        .iter()
+        .filter(below)
+        .filter_map(|s| {
+            s.threshold.map(|x| Interval {
+                x,
+                y: s.success_rate,
+                lo: s.success_ci95.0,
+                hi: s.success_ci95.1,
+            })
+        })
+        .collect();
+    let theirs: Vec<Interval> = summaries
+        .iter()
+        .filter(below)
+        .filter_map(|s| {
+            let p = s.paper?;
+            let (lo, hi) = wilson((p.success_rate * p.runs as f64).round() as u64, p.runs, Z95);
+            Some(Interval {
+                x: s.threshold?,
+                y: p.success_rate,
+                lo,
+                hi,
+            })
+        })
+        .collect();
+    let control = summaries
+        .iter()
+        .find(|s| s.name == "control")
+        .map_or(f64::NAN, |s| s.success_rate);
+    plot::rates_vs_threshold(
+        title,
+        &[("ours".into(), ours), ("write-up (n = 50)".into(), theirs)],
+        &[
+            ("ours, control".into(), control),
+            ("write-up, control".into(), paper_control),
+        ],
+        x_range,
+    )
+}
+
+/// Writes a study's files all-or-nothing: `NAME.json`, `NAME.md`, `NAME.csv` and the figures
+/// (`(file name, svg)`).
+pub fn write_report(
+    out: &OutputDir,
+    name: &str,
+    doc: &serde_json::Value,
+    md: &str,
+    csv: &str,
+    figures: &[(String, String)],
+) -> Result<()> {
+    let mut staged = out.stage();
+    staged.write(
+        &format!("{name}.json"),
+        serde_json::to_string_pretty(doc)?.as_bytes(),
+    )?;
+    staged.write(&format!("{name}.md"), md.as_bytes())?;
+    staged.write(&format!("{name}.csv"), csv.as_bytes())?;
+    for (file, svg) in figures {
+        staged.write(file, svg.as_bytes())?;
+    }
+    for path in staged.commit()? {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }

@@ -9,10 +9,10 @@ use anyhow::Result;
 use clap::Parser;
 use experiments::cli::Common;
 use experiments::plot;
-use experiments::report::{OutputDir, md_table};
+use experiments::report::md_table;
 use experiments::stats::{bootstrap_pairs_ci, pearson, spearman};
+use experiments::study::write_report;
 use experiments::xor::{Arm, ArmRuns, Selection, Study, derive_seed, run_arm};
-use initsift_batch::Isa;
 use initsift_batch::lockstep::{LockstepConfig, Preset};
 use initsift_init::InitPlan;
 use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
@@ -25,9 +25,6 @@ use serde_json::json;
 struct Args {
     #[command(flatten)]
     common: Common,
-    /// Force an instruction set: avx512, avx2 or portable.
-    #[arg(long)]
-    isa: Option<String>,
 }
 
 const NAME: &str = "abs_distance";
@@ -81,9 +78,7 @@ struct CaseResult {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    args.common.validate()?;
-    let out = OutputDir::prepare(&args.common.out)?;
-    let isa = Isa::select(args.isa.as_deref().map(str::parse).transpose()?)?;
+    let (out, isa) = args.common.prepare()?;
     let started = Instant::now();
     let seed = args.common.seed;
     let runs = args.common.runs;
@@ -276,20 +271,9 @@ fn main() -> Result<()> {
         &loss_series,
         600,
     )?;
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    staged.write(&format!("{NAME}.csv"), csv.as_bytes())?;
-    staged.write(&format!("{NAME}_epochs_vs_distance.svg"), d_svg.as_bytes())?;
-    staged.write(
-        &format!("{NAME}_epochs_vs_initial_loss.svg"),
-        l_svg.as_bytes(),
-    )?;
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    let figures = [
+        (format!("{NAME}_epochs_vs_distance.svg"), d_svg),
+        (format!("{NAME}_epochs_vs_initial_loss.svg"), l_svg),
+    ];
+    write_report(&out, NAME, &doc, &md, &csv, &figures)
 }

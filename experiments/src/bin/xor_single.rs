@@ -5,17 +5,16 @@
 
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Parser;
-use experiments::cli::Common;
-use experiments::plot::{self, Interval};
-use experiments::report::{OutputDir, pct};
+use experiments::cli::{Common, Sampling};
+use experiments::plot;
+use experiments::report::pct;
 use experiments::study::{
-    PaperScan, arms_md, check_arm_names, details_md, initial_loss, initial_loss_md, keep_arms,
-    run_arms,
+    PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms,
+    success_vs_threshold_svg, write_report,
 };
 use experiments::xor::{Arm, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::Isa;
 use initsift_batch::lockstep::{LockstepConfig, Preset};
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
@@ -28,15 +27,8 @@ use serde_json::json;
 struct Args {
     #[command(flatten)]
     common: Common,
-    /// Draws of the initial-loss pilot (thresholds as true percentiles come from it).
-    #[arg(long, default_value_t = 1_000_000)]
-    pilot: usize,
-    /// Run only these arms (comma-separated names; default: all).
-    #[arg(long, value_delimiter = ',')]
-    arms: Vec<String>,
-    /// Force an instruction set: avx512, avx2 or portable (default: the best available).
-    #[arg(long)]
-    isa: Option<String>,
+    #[command(flatten)]
+    sampling: Sampling,
 }
 
 const NAME: &str = "xor_single";
@@ -79,13 +71,8 @@ const ARMS: &[&str] = &[
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    args.common.validate()?;
-    check_arm_names(&args.arms, ARMS)?;
-    if args.pilot < 100 {
-        bail!("--pilot {}: the pilot needs at least 100 draws", args.pilot);
-    }
-    let out = OutputDir::prepare(&args.common.out)?;
-    let isa = Isa::select(args.isa.as_deref().map(str::parse).transpose()?)?;
+    args.sampling.validate(ARMS)?;
+    let (out, isa) = args.common.prepare()?;
     let started = Instant::now();
     let optimizer = OptimizerConfig::Adam(Adam {
         lr: 0.01,
@@ -108,7 +95,7 @@ fn main() -> Result<()> {
         runs: args.common.runs,
     };
 
-    let il = initial_loss(&study, args.pilot, &PAPER_SCAN)?;
+    let il = initial_loss(&study, args.sampling.pilot, &PAPER_SCAN)?;
     let q = |p: f64| experiments::stats::percentile(&il.losses, p);
     // "0th percentile of 100 draws" is the minimum of 100: by exchangeability it sits near the
     // 1/101 quantile, so its true-percentile twin is p0.99.
@@ -151,7 +138,13 @@ fn main() -> Result<()> {
         arm("best_of_1000", Selection::BestOf { k: 1000 }, None),
         arm("class1_alive", Selection::Class1Alive, None),
     ];
-    let results = run_arms(&study, &keep_arms(arms, &args.arms))?;
+    let results = run_arms(
+        &study,
+        &arms
+            .into_iter()
+            .filter(|a| args.sampling.wants(&a.name))
+            .collect::<Vec<_>>(),
+    )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
     let all_runs: Vec<_> = results.into_iter().map(|(r, _)| r).collect();
 
@@ -164,7 +157,7 @@ fn main() -> Result<()> {
         "data": "XOR, inputs ±1, targets [0,1,1,0]",
         "success": "final accuracy 4/4 (output >= 0.5 is class 1)",
         "runs_per_arm": study.runs,
-        "pilot_draws": args.pilot,
+        "pilot_draws": args.sampling.pilot,
         "isa": isa.name(),
         "true_percentile_thresholds": {"p50": p50, "p25": p25, "p0.99": p099},
     });
@@ -206,68 +199,25 @@ fn main() -> Result<()> {
         .collect();
     let epochs_svg =
         plot::epochs_per_arm("relu1: epochs completed per arm (all runs)", &epochs, 800.0)?;
-    let point = |s: &ArmSummary| {
-        s.threshold.map(|x| Interval {
-            x,
-            y: s.success_rate,
-            lo: s.success_ci95.0,
-            hi: s.success_ci95.1,
-        })
-    };
-    let ours: Vec<Interval> = summaries
-        .iter()
-        .filter(|s| s.name.starts_with("below_"))
-        .filter_map(point)
-        .collect();
-    let theirs: Vec<Interval> = summaries
-        .iter()
-        .filter(|s| s.name.starts_with("below_"))
-        .filter_map(|s| {
-            let p = s.paper?;
-            let ci = experiments::stats::wilson(
-                (p.success_rate * p.runs as f64).round() as u64,
-                p.runs,
-                experiments::stats::Z95,
-            );
-            Some(Interval {
-                x: s.threshold?,
-                y: p.success_rate,
-                lo: ci.0,
-                hi: ci.1,
-            })
-        })
-        .collect();
-    let control = summaries
-        .iter()
-        .find(|s| s.name == "control")
-        .map_or(f64::NAN, |s| s.success_rate);
-    let rates = plot::rates_vs_threshold(
+    let rates = success_vs_threshold_svg(
         "relu1: success rate vs initial-loss threshold",
-        &[("ours".into(), ours), ("write-up (n = 50)".into(), theirs)],
-        &[
-            ("ours, control".into(), control),
-            ("write-up, control".into(), 0.58),
-        ],
+        &summaries,
+        0.58,
         (0.0, 0.55),
     )?;
 
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    staged.write(&format!("{NAME}.csv"), runs_csv(&all_runs).as_bytes())?;
-    staged.write(&format!("{NAME}_initial_loss.svg"), hist.as_bytes())?;
-    staged.write(&format!("{NAME}_epochs.svg"), epochs_svg.as_bytes())?;
-    staged.write(
-        &format!("{NAME}_success_vs_threshold.svg"),
-        rates.as_bytes(),
-    )?;
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    write_report(
+        &out,
+        NAME,
+        &doc,
+        &md,
+        &runs_csv(&all_runs),
+        &[
+            (format!("{NAME}_initial_loss.svg"), hist),
+            (format!("{NAME}_epochs.svg"), epochs_svg),
+            (format!("{NAME}_success_vs_threshold.svg"), rates),
+        ],
+    )
 }
 
 fn find<'a>(s: &'a [ArmSummary], name: &str) -> Option<&'a ArmSummary> {
@@ -293,7 +243,7 @@ fn report_md(
          50 inits were likely the first 50 of the threshold sample).\n\n",
         args.common.runs,
         args.common.seed,
-        args.pilot,
+        args.sampling.pilot,
         seconds,
         rayon::current_num_threads(),
         study.isa.name(),
@@ -301,7 +251,7 @@ fn report_md(
         study.runs,
     );
     md.push_str("## Initial-loss distribution\n\n");
-    md.push_str(&initial_loss_md(il, args.pilot));
+    md.push_str(&initial_loss_md(il, args.sampling.pilot));
     md.push_str("\n## Arms\n\nThe write-up's medians are over all runs, failures included (as its code computed them); so are ours in this table. \
                  \"Verdict\": consistent when our success rate lies in the Wilson 95 % interval of the write-up's k/50 \
                  and its median lies in the 95 % range of a 50-run median under our distribution.\n\n");

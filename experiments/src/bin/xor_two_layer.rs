@@ -6,17 +6,16 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Parser;
-use experiments::cli::Common;
-use experiments::plot::{self, Interval};
-use experiments::report::{OutputDir, md_table, pct};
+use experiments::cli::{Common, Sampling};
+use experiments::plot;
+use experiments::report::{md_table, pct};
 use experiments::study::{
-    PaperScan, arms_md, check_arm_names, details_md, initial_loss, initial_loss_md, keep_arms,
-    run_arms,
+    PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms,
+    success_vs_threshold_svg, write_report,
 };
 use experiments::xor::{Arm, ArmRuns, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::Isa;
 use initsift_batch::lockstep::{LockstepConfig, Preset, XOR_X};
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
@@ -30,15 +29,8 @@ use serde_json::json;
 struct Args {
     #[command(flatten)]
     common: Common,
-    /// Draws of the initial-loss pilot.
-    #[arg(long, default_value_t = 1_000_000)]
-    pilot: usize,
-    /// Run only these arms (comma-separated names; default: all).
-    #[arg(long, value_delimiter = ',')]
-    arms: Vec<String>,
-    /// Force an instruction set: avx512, avx2 or portable.
-    #[arg(long)]
-    isa: Option<String>,
+    #[command(flatten)]
+    sampling: Sampling,
 }
 
 const NAME: &str = "xor_two_layer";
@@ -138,13 +130,8 @@ const ARMS: &[&str] = &[
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    args.common.validate()?;
-    check_arm_names(&args.arms, ARMS)?;
-    if args.pilot < 100 {
-        bail!("--pilot {}: the pilot needs at least 100 draws", args.pilot);
-    }
-    let out = OutputDir::prepare(&args.common.out)?;
-    let isa = Isa::select(args.isa.as_deref().map(str::parse).transpose()?)?;
+    args.sampling.validate(ARMS)?;
+    let (out, isa) = args.common.prepare()?;
     let started = Instant::now();
     let stop = StopRules {
         max_epochs: 600,
@@ -166,7 +153,7 @@ fn main() -> Result<()> {
         runs: args.common.runs,
     };
 
-    let il = initial_loss(&study, args.pilot, &PAPER_SCAN)?;
+    let il = initial_loss(&study, args.sampling.pilot, &PAPER_SCAN)?;
     let q = |p: f64| experiments::stats::percentile(&il.losses, p);
     let (p50, p25, p099) = (q(50.0), q(25.0), q(100.0 / 101.0));
     let below = |value| Selection::Threshold {
@@ -196,7 +183,13 @@ fn main() -> Result<()> {
         arm("best_of_100", Selection::BestOf { k: 100 }, None),
         arm("best_of_1000", Selection::BestOf { k: 1000 }, None),
     ];
-    let results = run_arms(&study, &keep_arms(arms, &args.arms))?;
+    let results = run_arms(
+        &study,
+        &arms
+            .into_iter()
+            .filter(|a| args.sampling.wants(&a.name))
+            .collect::<Vec<_>>(),
+    )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
     let plateau_table: Vec<(String, Vec<Plateau>)> = results
         .iter()
@@ -216,7 +209,7 @@ fn main() -> Result<()> {
             "data": "XOR, inputs ±1, one-hot targets",
             "success": "final accuracy 4/4 (argmax)",
             "runs_per_arm": study.runs,
-            "pilot_draws": args.pilot,
+            "pilot_draws": args.sampling.pilot,
             "isa": isa.name(),
             "true_percentile_thresholds": {"p50": p50, "p25": p25, "p0.99": p099},
         },
@@ -237,13 +230,13 @@ fn main() -> Result<()> {
          from its own stream.\n\n## Initial-loss distribution\n\n",
         args.common.runs,
         args.common.seed,
-        args.pilot,
+        args.sampling.pilot,
         started.elapsed().as_secs_f64(),
         isa.name(),
         study.plan,
         study.runs
     );
-    md.push_str(&initial_loss_md(&il, args.pilot));
+    md.push_str(&initial_loss_md(&il, args.sampling.pilot));
     md.push_str(
         "\nWith zero biases, x and −x get complementary hidden codes, so 100 % initial accuracy is impossible, as the write-up saw.\n\n\
          ## Arms\n\nThe write-up reports the 10th percentile of epochs over all runs (failures sit at 600). Verdict: our success rate \
@@ -317,60 +310,22 @@ fn main() -> Result<()> {
         .collect();
     let epochs_svg =
         plot::epochs_per_arm("relu2: epochs completed per arm (all runs)", &epochs, 600.0)?;
-    let point = |s: &ArmSummary| {
-        s.threshold.map(|x| Interval {
-            x,
-            y: s.success_rate,
-            lo: s.success_ci95.0,
-            hi: s.success_ci95.1,
-        })
-    };
-    let ours: Vec<Interval> = summaries.iter().filter_map(point).collect();
-    let theirs: Vec<Interval> = summaries
-        .iter()
-        .filter_map(|s| {
-            let p = s.paper?;
-            let ci = experiments::stats::wilson(
-                (p.success_rate * p.runs as f64).round() as u64,
-                p.runs,
-                experiments::stats::Z95,
-            );
-            Some(Interval {
-                x: s.threshold?,
-                y: p.success_rate,
-                lo: ci.0,
-                hi: ci.1,
-            })
-        })
-        .collect();
-    let control = summaries
-        .iter()
-        .find(|s| s.name == "control")
-        .map_or(f64::NAN, |s| s.success_rate);
-    let rates = plot::rates_vs_threshold(
+    let rates = success_vs_threshold_svg(
         "relu2: success rate vs initial-loss threshold",
-        &[("ours".into(), ours), ("write-up (n = 50)".into(), theirs)],
-        &[
-            ("ours, control".into(), control),
-            ("write-up, control".into(), 0.20),
-        ],
+        &summaries,
+        0.20,
         (0.0, 1.2),
     )?;
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}_success_vs_threshold.svg"),
-        rates.as_bytes(),
-    )?;
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    staged.write(&format!("{NAME}.csv"), runs_csv(&all_runs).as_bytes())?;
-    staged.write(&format!("{NAME}_initial_loss.svg"), hist.as_bytes())?;
-    staged.write(&format!("{NAME}_epochs.svg"), epochs_svg.as_bytes())?;
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    write_report(
+        &out,
+        NAME,
+        &doc,
+        &md,
+        &runs_csv(&all_runs),
+        &[
+            (format!("{NAME}_success_vs_threshold.svg"), rates),
+            (format!("{NAME}_initial_loss.svg"), hist),
+            (format!("{NAME}_epochs.svg"), epochs_svg),
+        ],
+    )
 }
