@@ -9,13 +9,11 @@ use initsift_batch::Isa;
 use initsift_batch::lockstep::{
     FirstLayerStats, Lockstep, LockstepConfig, LockstepReport, Preset, RunOutcome,
 };
+use initsift_batch::score::FusedScorer;
 use initsift_init::counter::mix64;
-use initsift_init::select::{
-    EngineScorer, Origin, Score, Scorer, Side, Status, Strategy, Threshold, select,
-};
+use initsift_init::select::{Origin, Score, Scorer, Side, Status, Strategy, Threshold, select};
 use initsift_init::{InitPlan, Stream};
 use initsift_nn::StopReason;
-use ndarray::Array2;
 use serde::Serialize;
 
 use crate::stats::{
@@ -97,16 +95,13 @@ pub struct Study {
 }
 
 impl Study {
-    /// The scorer of initial losses on XOR under this study's loss.
+    /// The scorer of initial losses on XOR under this study's loss: the fused SIMD kernel
+    /// (held to the engine's `EngineScorer` candidate by candidate in initsift-batch's tests).
     pub fn scorer(&self) -> Result<Box<dyn Scorer>> {
-        let spec = self.preset.spec();
-        let x = initsift_data::xor::inputs_centered();
-        let y = Array2::from_shape_vec((4, self.preset.outputs()), self.preset.targets())?;
-        Ok(Box::new(EngineScorer::new(
-            &spec,
+        Ok(Box::new(FusedScorer::with_isa(
+            self.preset,
             self.config.loss,
-            x.view(),
-            y.view(),
+            Some(self.isa),
         )?))
     }
 

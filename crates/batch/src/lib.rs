@@ -8,5 +8,9 @@
 pub mod isa;
 pub mod lanes;
 pub mod lockstep;
+pub mod mlp;
+pub mod preset;
+pub mod score;
 
 pub use isa::{ISA_ENV, Isa, IsaError};
+pub use preset::{Preset, XOR_CLASS, XOR_X};

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::preset::{Preset, XOR_CLASS, XOR_X};
+use crate::preset::{Preset, XOR_CLASS, XOR_X};
 
 /// Cosine below which two first-layer rows form a mirror pair.
 pub const MIRROR_COSINE: f64 = -0.95;

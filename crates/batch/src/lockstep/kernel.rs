@@ -20,10 +20,10 @@ use initsift_nn::StopRules;
 use super::heads::{Bce, Head, Mse};
 use super::nets::{Abs1, MAX_PARAMS, Net, Params, Relu1, Relu2};
 use super::optim::{OptLanes, OptPlan};
-use super::preset::{Preset, XOR_CLASS};
 use super::stop::{GO_ON, StopLanes};
 use super::width::{LANES, Lane, ZERO};
 use crate::lanes::gather_rows;
+use crate::preset::{Preset, XOR_CLASS};
 
 /// Epochs a block runs before the next block of its group takes over (its state stays in L1
 /// meanwhile) and between compactions.

@@ -25,18 +25,17 @@ mod kernel;
 mod nets;
 mod optim;
 mod outcome;
-mod preset;
 mod stop;
 mod throughput;
 mod train;
 mod width;
 
+pub use crate::preset::{Preset, XOR_CLASS, XOR_X};
 pub use analysis::{
     FirstLayerStats, MIRROR_COSINE, PERFECT_MIRROR_TOLERANCE, distance as param_distance,
 };
 pub use error::LockstepError;
 pub use outcome::{LockstepReport, RunOutcome};
-pub use preset::{Preset, XOR_CLASS, XOR_X};
 pub use throughput::{is_bias, normal_init, normal_inits, time_lockstep};
 pub use train::{Lockstep, LockstepConfig};
 pub use width::LANES;

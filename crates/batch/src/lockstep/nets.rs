@@ -6,8 +6,8 @@
 //! gets the engine's bits, not just its value up to rounding.
 
 use super::heads::Head;
-use super::preset::XOR_X;
 use super::width::{LANES, Lane, ZERO};
+use crate::preset::XOR_X;
 
 /// The most parameters a preset has (relu2).
 pub(crate) const MAX_PARAMS: usize = 12;

@@ -1,11 +1,14 @@
-//! The lockstep presets and the XOR data they train on (tr_xor_configs.md §1.1).
+//! The XOR presets the kernels are written for (abs1, relu1, relu2), and the XOR data they
+//! score and train on (tr_xor_configs.md §1.1). Shared by the lockstep trainer and the fused
+//! scorers.
 
 use std::fmt;
 
-use initsift_nn::ModelSpec;
+use initsift_init::InitPlan;
+use initsift_nn::{Loss, ModelSpec};
 use serde::{Deserialize, Serialize};
 
-use super::LockstepError;
+use crate::lockstep::LockstepError;
 
 /// The XOR inputs, centred: `[[-1,-1],[1,-1],[-1,1],[1,1]]`.
 pub const XOR_X: [[f32; 2]; 4] = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]];
@@ -81,6 +84,23 @@ impl Preset {
                 s.input_dim() == spec.input_dim() && s.layers() == spec.layers()
             })
             .ok_or_else(|| LockstepError::UnknownModel(spec.to_string()))
+    }
+
+    /// The preset's reference init plan (`InitPlan::abs1()`, `relu1()`, `relu2()`).
+    pub fn plan(self) -> InitPlan {
+        match self {
+            Preset::Abs1 => InitPlan::abs1(),
+            Preset::Relu1 => InitPlan::relu1(),
+            Preset::Relu2 => InitPlan::relu2(),
+        }
+    }
+
+    /// The losses the fused scoring kernel has for this preset.
+    pub fn fused_losses(self) -> &'static [Loss] {
+        match self {
+            Preset::Abs1 | Preset::Relu1 => &[Loss::Mse, Loss::BceWithLogits],
+            Preset::Relu2 => &[Loss::Mse, Loss::BceWithLogits, Loss::CrossEntropy],
+        }
     }
 
     /// The training targets, row-major `[point][output]`: the classes for one output, one-hot

@@ -1,0 +1,299 @@
+//! The generic batched scorer: any [`ModelSpec`] whose first layer is Linear (every MLP), on any
+//! data set, under any [`Loss`] — the path for a user's own model and for real data (e.g.
+//! digits with a 64-32-10 ReLU MLP on all 1797 samples or on a 256-sample subset).
+//!
+//! Candidates are scored in batches: their parameters come from the stream in bulk
+//! ([`Stream::fill_batch`]), the first layers of a batch run as one wide sgemm over a tile of
+//! data rows, later layers as per-candidate sgemms, and the loss, accuracy and (on request)
+//! gradient norm follow the engine's formulas. Batches are spread over rayon's threads; a
+//! candidate's score depends only on its parameters, never on the batch it landed in.
+
+mod kernel;
+mod loss;
+mod net;
+
+use initsift_init::Stream;
+use initsift_init::select::{Score, Scorer, SelectResult};
+use initsift_nn::{Loss, ModelSpec};
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+use crate::Isa;
+use crate::score::{ScoreError, ScoreResult};
+use kernel::{Problem, Scored, Scratch};
+use loss::TileLoss;
+use net::Step;
+
+/// Data rows per tile: the tile's stacked first-layer output (rows × batch·hidden) stays in
+/// L2 while later layers read it.
+const TILE_ROWS: usize = 128;
+/// Target size, in floats, of a tile's stacked first-layer output; sets the batch size.
+const STACKED_FLOATS: usize = 1 << 16;
+/// Most candidates per batch.
+const MAX_BATCH: usize = 64;
+
+/// Scores candidates of any MLP on given data in batches (see the module docs).
+#[derive(Debug, Clone)]
+pub struct MlpScorer {
+    spec: ModelSpec,
+    steps: Vec<Step>,
+    x: Array2<f32>,
+    loss: TileLoss,
+    batch: usize,
+    isa: Isa,
+}
+
+impl MlpScorer {
+    /// A scorer of `spec` under `loss` on inputs `x` (rows × features) and targets `y` (rows ×
+    /// outputs, one-hot for cross-entropy), as the engine's `EngineScorer` takes them.
+    /// `data_name` names the data in errors.
+    pub fn new(
+        spec: &ModelSpec,
+        loss: Loss,
+        data_name: &str,
+        x: ArrayView2<'_, f32>,
+        y: ArrayView2<'_, f32>,
+    ) -> ScoreResult<Self> {
+        if x.ncols() != spec.input_dim() {
+            return Err(ScoreError::DataWidth {
+                model: spec.name().to_string(),
+                data: data_name.to_string(),
+                expected: spec.input_dim(),
+                actual: x.ncols(),
+            });
+        }
+        let targets = |reason: String| ScoreError::Targets {
+            data: data_name.to_string(),
+            reason,
+        };
+        if x.nrows() == 0 {
+            return Err(targets("the data has no rows".into()));
+        }
+        if y.nrows() != x.nrows() || y.ncols() != spec.output_dim() {
+            return Err(targets(format!(
+                "{}x{} targets for {} input rows and model {}'s {} outputs",
+                y.nrows(),
+                y.ncols(),
+                x.nrows(),
+                spec.name(),
+                spec.output_dim()
+            )));
+        }
+        let steps = net::compile(spec);
+        let Some(&Step::Linear { outputs: h, .. }) = steps.first() else {
+            return Err(ScoreError::UnsupportedModel {
+                model: spec.name().to_string(),
+                reason: "the batched scorer needs a Linear first layer".into(),
+            });
+        };
+        let rows = x.nrows().min(TILE_ROWS);
+        Ok(Self {
+            spec: spec.clone(),
+            steps,
+            x: x.as_standard_layout().into_owned(),
+            loss: TileLoss::new(loss, y),
+            batch: (STACKED_FLOATS / (rows * h)).clamp(1, MAX_BATCH),
+            isa: Isa::select(None)?,
+        })
+    }
+
+    /// The same scorer with its elementwise loops (loss, accuracy) on a forced ISA (`None`:
+    /// the best, or `INITSIFT_ISA`). The sgemms are matrixmultiply's, which picks its own
+    /// kernels at run time.
+    pub fn with_isa(mut self, isa: Option<Isa>) -> ScoreResult<Self> {
+        self.isa = Isa::select(isa)?;
+        Ok(self)
+    }
+
+    /// The ISA of the elementwise loops.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// The model.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Candidates per batch (per rayon task).
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The forward FLOPs of one candidate on all rows: 2·rows·Σ inputs·outputs over the
+    /// Linear layers (the sgemm work; biases, activations and the loss are not counted).
+    pub fn forward_flops(&self) -> f64 {
+        let macs: usize = self
+            .steps
+            .iter()
+            .map(|s| match *s {
+                Step::Linear {
+                    inputs, outputs, ..
+                } => inputs * outputs,
+                _ => 0,
+            })
+            .sum();
+        2.0 * self.x.nrows() as f64 * macs as f64
+    }
+
+    fn check(&self, stream: &Stream) -> ScoreResult<()> {
+        if stream.param_len() != self.spec.param_len() {
+            return Err(ScoreError::ParamLength {
+                source_name: format!("the stream of plan {}", stream.plan().name),
+                model: self.spec.name().to_string(),
+                expected: self.spec.param_len(),
+                actual: stream.param_len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_params(&self, params: &[f32], count: usize) -> ScoreResult<()> {
+        let p = self.spec.param_len();
+        if params.len() != count * p {
+            return Err(ScoreError::ParamLength {
+                source_name: format!("a buffer of {} values for {count} candidates", params.len()),
+                model: self.spec.name().to_string(),
+                expected: p,
+                actual: params.len() / count.max(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// The initial loss of candidates `first, first + 1, …` of `stream`, one per element of
+    /// `out` (at least one).
+    pub fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> ScoreResult<()> {
+        self.check_request("losses", stream, first, out.len())?;
+        let mut scores = vec![(0.0, 0.0, 0.0); out.len()];
+        self.run(Source::Stream(stream, first), false, &mut scores);
+        out.iter_mut().zip(&scores).for_each(|(o, s)| *o = s.0);
+        Ok(())
+    }
+
+    /// Loss, accuracy and (when `want_grad`; else NaN) gradient norm of candidates `first, …`
+    /// of `stream`, one per element of `out` (at least one).
+    pub fn scores(
+        &self,
+        stream: &Stream,
+        first: u64,
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> ScoreResult<()> {
+        self.check_request("scores", stream, first, out.len())?;
+        self.scores_from(Source::Stream(stream, first), want_grad, out);
+        Ok(())
+    }
+
+    /// Scores given parameter vectors (concatenated, candidate-major; `out.len()` of them, at
+    /// least one).
+    pub fn scores_of_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> ScoreResult<()> {
+        if out.is_empty() {
+            return Err(ScoreError::ZeroCandidates {
+                operation: "scores_of_params",
+            });
+        }
+        self.check_params(params, out.len())?;
+        self.scores_from(Source::Params(params), want_grad, out);
+        Ok(())
+    }
+
+    fn check_request(
+        &self,
+        operation: &'static str,
+        stream: &Stream,
+        first: u64,
+        count: usize,
+    ) -> ScoreResult<()> {
+        if count == 0 {
+            return Err(ScoreError::ZeroCandidates { operation });
+        }
+        self.check(stream)?;
+        crate::score::check_range(first, count)
+    }
+
+    fn scores_from(&self, source: Source<'_>, want_grad: bool, out: &mut [Score]) {
+        let mut scores = vec![(0.0, 0.0, 0.0); out.len()];
+        self.run(source, want_grad, &mut scores);
+        for (o, s) in out.iter_mut().zip(scores) {
+            *o = Score {
+                loss: s.0,
+                accuracy: s.1,
+                grad_norm: s.2,
+            };
+        }
+    }
+
+    /// Batches of [`MlpScorer::batch`] candidates on rayon's pool.
+    fn run(&self, source: Source<'_>, want_grad: bool, out: &mut [Scored]) {
+        let p = self.spec.param_len();
+        let problem = Problem {
+            steps: &self.steps,
+            x: self.x.view(),
+            loss: &self.loss,
+            tile: TILE_ROWS,
+            param_len: p,
+            isa: self.isa,
+        };
+        out.par_chunks_mut(self.batch).enumerate().for_each_init(
+            || (Scratch::default(), Vec::new()),
+            |(scratch, theta), (t, o)| {
+                let first = t * self.batch;
+                let params = match source {
+                    Source::Stream(stream, start) => {
+                        theta.resize(o.len() * p, 0.0);
+                        stream
+                            .fill_batch(start + first as u64, theta)
+                            .expect("length and index range were checked");
+                        &theta[..]
+                    }
+                    Source::Params(v) => &v[first * p..(first + o.len()) * p],
+                };
+                problem.run(params, want_grad, scratch, o);
+            },
+        );
+    }
+}
+
+/// Where a batch's parameters come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Stream(&'a Stream, u64),
+    Params(&'a [f32]),
+}
+
+impl Scorer for MlpScorer {
+    fn param_len(&self) -> usize {
+        self.spec.param_len()
+    }
+
+    /// Given parameters, batched (no candidates: nothing to do).
+    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+        self.check_params(params, out.len())?;
+        if !out.is_empty() {
+            self.scores_from(Source::Params(params), want_grad, out);
+        }
+        Ok(())
+    }
+
+    /// Parameters generated batch by batch inside the workers, never all at once.
+    fn score_stream(
+        &self,
+        stream: &Stream,
+        first: u64,
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> SelectResult<()> {
+        self.check(stream)?;
+        crate::score::check_range(first, out.len())?;
+        if !out.is_empty() {
+            self.scores_from(Source::Stream(stream, first), want_grad, out);
+        }
+        Ok(())
+    }
+}
