@@ -69,7 +69,19 @@ pub fn sin_cos_half_range(x: f32) -> (f32, f32) {
 /// cos θ = s² − c² and sin θ = −2sc. Branch-free and without range reduction.
 #[inline]
 pub fn box_muller(u: f32, v: f32) -> (f32, f32) {
-    let r = (-2.0 * ln(u)).sqrt();
+    box_muller_rotate(box_muller_radius(u), v)
+}
+
+/// The radius half of [`box_muller`]: r = √(−2 ln u). Split out so lane kernels can run the two
+/// halves as separate short loops (more independent work in flight) with the same bits.
+#[inline]
+pub fn box_muller_radius(u: f32) -> f32 {
+    (-2.0 * ln(u)).sqrt()
+}
+
+/// The angle half of [`box_muller`]: (r cos θ, r sin θ) for the angle uniform `v`.
+#[inline]
+pub fn box_muller_rotate(r: f32, v: f32) -> (f32, f32) {
     let (s, c) = sin_cos_half_range(v * FRAC_PI_2);
     (r * (s * s - c * c), r * (-2.0 * (s * c)))
 }

@@ -10,8 +10,9 @@
 // Lane loops index several arrays by the lane number: the form LLVM vectorizes.
 #![allow(clippy::needless_range_loop)]
 
-use initsift_init::counter::IndexWords;
+use initsift_init::counter::{IndexWords, element_hash, open_unit, signed_unit};
 use initsift_init::element::{PositionKeys, normal_pair, trunc_normal_value, uniform_value};
+use initsift_init::fastmath::{box_muller_radius, box_muller_rotate};
 use initsift_init::law::NormalLaw;
 use initsift_init::post::CompiledPost;
 use initsift_init::{Law, Stream};
@@ -105,8 +106,21 @@ fn normal_block<const L: usize>(
         let key = k[0];
         match pair {
             [a, b] => {
+                // normal_pair in three short lane loops (hashes, radius, rotation): the same
+                // operations per lane, but each loop's iterations are short and independent,
+                // so far more of them are in flight than in one long dependency chain.
+                let (mut u, mut v) = ([0.0f32; L], [0.0f32; L]);
                 for l in 0..L {
-                    let (z0, z1) = normal_pair(key, idx.word(l));
+                    u[l] = open_unit(element_hash(key.primary, idx.word(l)));
+                }
+                for l in 0..L {
+                    v[l] = signed_unit(element_hash(key.secondary, idx.word(l)));
+                }
+                for l in 0..L {
+                    u[l] = box_muller_radius(u[l]);
+                }
+                for l in 0..L {
+                    let (z0, z1) = box_muller_rotate(u[l], v[l]);
                     a[l] = law.at(z0);
                     b[l] = law.at(z1);
                 }
