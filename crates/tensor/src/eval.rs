@@ -9,6 +9,7 @@ use ndarray::{ArrayView2, ArrayViewMut2, linalg::general_mat_mul};
 use crate::error::{Error, Result};
 use crate::graph::{Binary, Graph, NodeId, Op, Shape, Unary};
 use crate::real::Real;
+use crate::scalar::{sigmoid, softplus};
 
 /// The values of every node of one graph evaluation, in one flat buffer.
 #[derive(Debug, Clone)]
@@ -239,7 +240,7 @@ fn unary<T: Real>(f: Unary, a: &[T], out: &mut [T]) {
         Unary::Log => map(&|x| x.ln(), out),
         Unary::Sqrt => map(&|x| x.sqrt(), out),
         Unary::Square => map(&|x| x * x, out),
-        Unary::Softplus => map(&|x| x.max(zero) + (-x.abs()).exp().ln_1p(), out),
+        Unary::Softplus => map(&softplus, out),
         Unary::Step => map(&|x| if x > zero { one } else { zero }, out),
         Unary::Sign => map(
             &|x| {
@@ -253,16 +254,6 @@ fn unary<T: Real>(f: Unary, a: &[T], out: &mut [T]) {
             },
             out,
         ),
-    }
-}
-
-/// σ(x) without overflow for either sign.
-pub(crate) fn sigmoid<T: Real>(x: T) -> T {
-    if x >= T::zero() {
-        T::one() / (T::one() + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (T::one() + e)
     }
 }
 

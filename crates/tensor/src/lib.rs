@@ -51,6 +51,7 @@ mod eval;
 mod grad;
 mod graph;
 mod real;
+pub mod scalar;
 
 pub use error::{Error, Result};
 pub use eval::Values;

@@ -3,6 +3,7 @@
 //! their symbolic gradients), so each lane rounds exactly as the engine does.
 
 use super::width::{LANES, Lane, ZERO};
+use initsift_tensor::scalar::{sigmoid, softplus};
 
 /// Targets of one-output presets, per point.
 const TARGETS_1: [f32; 4] = [0.0, 1.0, 1.0, 0.0];
@@ -58,20 +59,10 @@ impl Head for Mse {
 
 /// `mean(softplus(x) − x·t)` on logits. The gradient reaches the logits along two paths, which
 /// the engine adds in reverse node order: first `−(1/n)·t` (through `x·t`), then
-/// `(1/n)·σ(x)` (through softplus). `exp`/`ln_1p` are the same libm calls as the engine's, so
-/// they stay per-lane calls (the presets' speed target is for MSE).
+/// `(1/n)·σ(x)` (through softplus). σ and softplus are the engine's own functions
+/// ([`initsift_tensor::scalar`]); their libm `exp`/`ln_1p` stay per-lane calls (the presets'
+/// speed target is for MSE).
 pub(crate) struct Bce;
-
-/// σ(x) exactly as the engine evaluates it (no overflow for either sign).
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
 
 impl Head for Bce {
     const THRESHOLD: f32 = 0.0;
@@ -83,8 +74,7 @@ impl Head for Bce {
             let t = target(k, e);
             for l in 0..LANES {
                 let x = out[e][l];
-                let softplus = x.max(0.0) + (-x.abs()).exp().ln_1p();
-                sum[l] += softplus - x * t;
+                sum[l] += softplus(x) - x * t;
                 gout[e][l] = -scale * t + scale * sigmoid(x);
             }
         }
