@@ -1,7 +1,11 @@
 //! Accuracy of the polynomial f32 kernels against std (f64) and exactness of the uniforms.
 
+use initsift_init::counter::{ElementKey, IndexWords, element_hash, lowbias32};
 use initsift_init::counter::{open_unit, signed_unit};
-use initsift_init::fastmath::{box_muller, inv_normal_cdf, ln, sin_cos_half_range};
+use initsift_init::fastmath::{
+    box_muller, box_muller_angle, box_muller_angle_of_hash, inv_normal_cdf, ln, ln_reduce,
+    ln_reduce_open_unit, sin_cos_half_range,
+};
 use initsift_init::normal64::{normal_cdf, normal_quantile};
 
 #[test]
@@ -137,5 +141,53 @@ fn uniforms_are_exact_open_and_symmetric() {
             "open_unit not exact at k = {k}"
         );
         assert!(u > 0.0 && u < 1.0);
+    }
+}
+
+#[test]
+fn lane_shortcuts_equal_their_definitions_bit_for_bit() {
+    // Every hash value the uniforms can see (their top 23 or 24 bits), with junk low bits.
+    for k in 0..(1u32 << 24) {
+        let h = (k << 8) | (k.wrapping_mul(0x9E37_79B9) >> 24);
+        let (want_s, want_c) = box_muller_angle(signed_unit(h));
+        let (s, c) = box_muller_angle_of_hash(h);
+        assert_eq!(
+            (s.to_bits(), c.to_bits()),
+            (want_s.to_bits(), want_c.to_bits()),
+            "angle at h = {h:#x}"
+        );
+        let (want_k, want_s) = ln_reduce(open_unit(h));
+        let (k, s) = ln_reduce_open_unit(h);
+        assert_eq!(
+            (k.to_bits(), s.to_bits()),
+            (want_k.to_bits(), want_s.to_bits()),
+            "ln reduction at h = {h:#x}"
+        );
+    }
+}
+
+#[test]
+fn element_hash_is_two_keyed_lowbias32_rounds() {
+    // The folded form (the xorshift between the rounds cancelled) against the plain definition,
+    // over indices with and without a high word and keys from a Weyl sequence.
+    let mut z = 0x0123_4567_89AB_CDEFu64;
+    for i in 0..1_000_000u64 {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let key = ElementKey {
+            lo: z as u32,
+            hi: (z >> 32) as u32,
+        };
+        let index = match i % 3 {
+            0 => i,
+            1 => i << 32 | i,
+            _ => z.rotate_left(17),
+        };
+        let (lo, hi) = (index as u32, (index >> 32) as u32);
+        let want = lowbias32(lowbias32(lo ^ key.lo) ^ hi ^ key.hi);
+        assert_eq!(
+            element_hash(key, IndexWords::new(index)),
+            want,
+            "index {index}"
+        );
     }
 }

@@ -11,15 +11,16 @@ use initsift_nn::Loss;
 use rayon::prelude::*;
 
 use super::error::{ScoreError, ScoreResult, check_range};
-use super::generate::generate;
+use super::generate::LaneGenerator;
 use super::xor::{self, Bce, CrossEntropy, LaneScore, Mse};
 use crate::{Isa, Preset};
 
 /// Candidates per lane group: four zmm or eight ymm per value. Wider than one register because
-/// the hash → ln → sqrt chain of Box–Muller is long: more independent registers per group kept
-/// the vector pipes busier (measured on Zen 3 with AVX2: 16 lanes 1.07×10⁸, 32 lanes 1.31×10⁸,
-/// 64 lanes 1.34×10⁸ relu1 candidates/s per core). A constant, not the ISA's width, so every
-/// clone computes the same lanes the same way.
+/// the hash → ln → sqrt chain of Box–Muller is long: more independent registers per stage keep
+/// the vector pipes busier (measured on Zen 3 with AVX2, relu1 candidates/s per core: 16 lanes
+/// 1.07×10⁸, 32 lanes 1.31×10⁸, 64 lanes 1.34×10⁸ with the first kernel; 32 lanes 1.91×10⁸,
+/// 64 lanes 2.00×10⁸, 128 lanes 1.91×10⁸ with the staged Box–Muller). A constant, not the ISA's
+/// width, so every clone computes the same lanes the same way.
 pub const LANES: usize = 64;
 
 /// Candidates per rayon task: large enough to amortise scheduling and dispatch, small enough
@@ -320,14 +321,17 @@ fn groups<const P: usize, K: LaneKernel<P>, const ACC: bool, const GRAD: bool>(
     mut write: impl FnMut(usize, usize, &Group),
 ) {
     let mut theta = [[0.0f32; LANES]; P];
+    // The stream's generator is made once per task (see LaneGenerator).
+    let mut generator = match source {
+        Source::Stream(stream, first) => Ok((LaneGenerator::<LANES>::new(stream), first)),
+        Source::Params(params) => Err(params),
+    };
     let mut k = 0;
     while k < n {
         let m = (n - k).min(LANES);
-        match source {
-            Source::Stream(stream, first) => {
-                generate::<LANES>(stream, first.wrapping_add(k as u64), &mut theta)
-            }
-            Source::Params(params) => {
+        match &mut generator {
+            Ok((generator, first)) => generator.generate(first.wrapping_add(k as u64), &mut theta),
+            Err(params) => {
                 let rows = &params[k * P..(k + m) * P];
                 for (p, lane) in theta.iter_mut().enumerate() {
                     for l in 0..LANES {
