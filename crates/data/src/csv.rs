@@ -16,6 +16,11 @@ use crate::error::{Error, Location, Result};
 /// The name of the column that holds the targets; it must be the last one.
 pub const TARGET_COLUMN: &str = "target";
 
+/// The most decompressed bytes a gzip input may expand to (1 GiB): far above any data set a
+/// study here uses, and a bound on the memory a corrupt or malicious `.gz` (a "gzip bomb",
+/// which can expand a thousandfold) can take. Larger inputs are an error naming the limit.
+pub const MAX_DECOMPRESSED_BYTES: u64 = 1 << 30;
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const UTF8_BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
 
@@ -42,7 +47,8 @@ pub enum TargetKind {
 /// sample with the feature values and, in the last column, `target`. Details:
 ///
 /// - gzip is recognised by its magic bytes (`1f 8b`), not by the file name, so a `.csv` that is
-///   really compressed (or a `.csv.gz` that is not) still loads;
+///   really compressed (or a `.csv.gz` that is not) still loads; it may expand to at most
+///   [`MAX_DECOMPRESSED_BYTES`];
 /// - lines end in LF or CRLF; a UTF-8 byte-order mark is skipped; blank lines are ignored;
 /// - cells are separated by commas and trimmed of surrounding spaces; there is no quoting (header
 ///   names may be wrapped in double quotes, which are removed), so a comma is always a separator;
@@ -111,18 +117,31 @@ pub(crate) fn parse_named(
 
 /// The raw text: decompressed when the bytes start with the gzip magic.
 fn decompress<'a>(bytes: &'a [u8], source: &str) -> Result<Cow<'a, [u8]>> {
+    decompress_limited(bytes, source, MAX_DECOMPRESSED_BYTES)
+}
+
+/// [`decompress`] with the size limit as a parameter (tests use a small one).
+fn decompress_limited<'a>(bytes: &'a [u8], source: &str, limit: u64) -> Result<Cow<'a, [u8]>> {
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(bytes));
     }
     let mut text = Vec::new();
     // MultiGzDecoder, because a .gz may hold several concatenated members (as `cat a.gz b.gz`
-    // makes) and gzip(1) reads them all.
+    // makes) and gzip(1) reads them all. One byte past the limit tells "too large" apart from
+    // "exactly the limit".
     MultiGzDecoder::new(bytes)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut text)
         .map_err(|source_error| Error::Gzip {
             path: source.to_string(),
             source: source_error,
         })?;
+    if text.len() as u64 > limit {
+        return Err(Error::TooLarge {
+            path: source.to_string(),
+            limit,
+        });
+    }
     Ok(Cow::Owned(text))
 }
 
@@ -341,5 +360,36 @@ impl Finite for f32 {
 impl Finite for f64 {
     fn is_finite_value(&self) -> bool {
         self.is_finite()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+
+    use super::*;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit_and_names_it() {
+        let text = vec![b'0'; 1000];
+        let packed = gzip(&text);
+        let at_limit = decompress_limited(&packed, "f.csv.gz", 1000).unwrap();
+        assert_eq!(at_limit.len(), 1000);
+        let error = decompress_limited(&packed, "f.csv.gz", 999).unwrap_err();
+        assert!(
+            matches!(error, Error::TooLarge { limit: 999, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("f.csv.gz"), "{error}");
+        assert!(error.to_string().contains("999"), "{error}");
     }
 }

@@ -45,6 +45,14 @@ pub enum Error {
         /// The decompressor's error.
         source: std::io::Error,
     },
+    /// A gzip input expands past [`crate::MAX_DECOMPRESSED_BYTES`].
+    #[error("{path}: decompresses to more than {limit} bytes, the limit for gzip input")]
+    TooLarge {
+        /// The path as given.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A line is not valid UTF-8.
     #[error("{at}: the text is not valid UTF-8")]
     NotUtf8 {

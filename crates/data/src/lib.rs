@@ -35,7 +35,7 @@ mod standardize;
 pub mod xor;
 
 pub use builtin::Builtin;
-pub use csv::{TARGET_COLUMN, TargetKind, load_csv, parse_csv};
+pub use csv::{MAX_DECOMPRESSED_BYTES, TARGET_COLUMN, TargetKind, load_csv, parse_csv};
 pub use dataset::{Dataset, MAX_CLASSES, Targets};
 pub use encode::one_hot;
 pub use error::{Error, Location, Result};
