@@ -1,7 +1,11 @@
-//! The Trainer against PyTorch: full-batch trajectories of the XOR presets recorded with
-//! torch.optim (fixtures/torch_trajectories.json, written by fixtures/torch_trajectories.py),
-//! epoch by epoch. Every optimizer and loss the studies use appears, with the options that
-//! change the update rule (momentum, Nesterov, weight decay, AMSGrad, centered RMSprop).
+//! The Trainer against PyTorch, from fixtures the scripts in fixtures/ recorded (run by hand;
+//! the JSON names the torch version):
+//!
+//! - full-batch trajectories of the XOR presets under torch.optim, epoch by epoch: every
+//!   optimizer and loss the studies use, with the options that change the update rule
+//!   (momentum, Nesterov, weight decay, AMSGrad, centered RMSprop);
+//! - whole runs of the studies' controls under the reference code's loop and stop rules: the
+//!   same epochs, stop reason and success, run for run.
 //!
 //! PyTorch computes the same formulas in a different order in places (addmm, autograd's
 //! reductions), so the two agree to float32 rounding, not always to the bit: about half the
@@ -10,7 +14,8 @@
 //! default or loss misses them by orders of magnitude.
 
 use initsift_nn::{
-    Adam, Loss, ModelSpec, OptimizerConfig, RmsProp, Sgd, StopRules, TrainConfig, Trainer,
+    Adam, Loss, ModelSpec, OptimizerConfig, RmsProp, Sgd, StopReason, StopRules, TrainConfig,
+    Trainer,
 };
 use ndarray::{Array2, array};
 use serde_json::Value;
@@ -137,4 +142,55 @@ fn trainer_follows_pytorch_trajectories() {
         "worst loss error {worst_loss:.3} of the tolerance, worst parameter error \
          {worst_param:.3}; {bit_equal} of {epochs_total} epoch losses bit-equal to torch's"
     );
+}
+
+const REFERENCE_RUNS: &str = include_str!("fixtures/torch_reference_runs.json");
+
+/// Whole runs of the studies' controls under the reference loop's stop rules, in PyTorch
+/// (fixtures/torch_reference_runs.py: 500 relu1 runs with Adam and the plateau rule, 200 relu2
+/// runs with SGD): the same inits give the same epochs completed, the same stop reason and the
+/// same success here, run for run, and final losses to float32 rounding.
+#[test]
+fn trainer_reproduces_reference_runs_in_pytorch() {
+    let fixture: Value = serde_json::from_str(REFERENCE_RUNS).expect("valid fixture JSON");
+    let x = array![[-1.0f32, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]];
+    for arm in fixture["arms"].as_array().expect("arms") {
+        let name = arm["name"].as_str().expect("name");
+        let model = arm["model"].as_str().expect("model");
+        let stop = StopRules {
+            max_epochs: arm["max_epochs"].as_u64().expect("max_epochs") as usize,
+            loss_below: num(arm, "loss_below"),
+            plateau: serde_json::from_value(arm["plateau"].clone()).expect("plateau"),
+        };
+        let optimizer = serde_json::from_value(arm["optimizer"].clone()).expect("optimizer");
+        let config = TrainConfig::full_batch(optimizer, Loss::Mse, stop);
+        let y = targets(model);
+        let spec = ModelSpec::preset(model).expect("preset");
+        let mut trainer = Trainer::new(&spec, x.view(), y.view(), config).expect("trainer");
+        let runs = arm["runs"].as_array().expect("runs");
+        let mut wins = 0;
+        for (r, run) in runs.iter().enumerate() {
+            let init: Vec<f32> = floats(&run["init"]).iter().map(|&v| v as f32).collect();
+            let out = trainer.train(&init).expect("training");
+            let torch_stop: StopReason = serde_json::from_value(run["stop"].clone()).expect("stop");
+            let torch_epochs = run["epochs"].as_u64().expect("epochs") as usize;
+            let torch_accuracy = num(run, "final_accuracy").expect("accuracy");
+            let torch_loss = num(run, "final_loss").expect("final loss");
+            assert_eq!(
+                (out.epochs, out.stop, out.final_accuracy),
+                (torch_epochs, torch_stop, torch_accuracy),
+                "{name} run {r}: epochs, stop reason and accuracy against torch"
+            );
+            assert!(
+                (out.final_loss - torch_loss).abs() <= ABS + REL * torch_loss.abs(),
+                "{name} run {r}: final loss {} vs torch {torch_loss}",
+                out.final_loss
+            );
+            wins += usize::from(torch_accuracy == 1.0);
+        }
+        println!(
+            "{name}: {} runs agree with torch; {wins} successful",
+            runs.len()
+        );
+    }
 }
