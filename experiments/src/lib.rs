@@ -8,4 +8,5 @@ pub mod plot;
 pub mod report;
 pub mod stats;
 pub mod study;
+pub mod writeup;
 pub mod xor;

@@ -14,6 +14,7 @@ use experiments::study::{
     PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms,
     success_vs_threshold_svg, write_report,
 };
+use experiments::writeup::{self, Replay, XOR_SINGLE_PUBLISHED};
 use experiments::xor::{Arm, ArmSummary, PaperArm, Selection, Study, runs_csv};
 use initsift_batch::lockstep::{LockstepConfig, Preset};
 use initsift_init::InitPlan;
@@ -146,6 +147,7 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>(),
     )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
+    let replay = writeup::replay(NAME, config, isa, XOR_SINGLE_PUBLISHED)?;
     let all_runs: Vec<_> = results.into_iter().map(|(r, _)| r).collect();
 
     let config_json = json!({
@@ -167,6 +169,7 @@ fn main() -> Result<()> {
         "config": config_json,
         "initial_loss": il,
         "arms": summaries,
+        "writeup_replay": replay,
         "seconds": started.elapsed().as_secs_f64(),
     });
 
@@ -175,6 +178,7 @@ fn main() -> Result<()> {
         &study,
         &il,
         &summaries,
+        &replay,
         started.elapsed().as_secs_f64(),
     );
     let thresholds: Vec<(f64, String)> = vec![
@@ -229,6 +233,7 @@ fn report_md(
     study: &Study,
     il: &experiments::study::InitialLoss,
     s: &[ArmSummary],
+    replay: &Replay,
     seconds: f64,
 ) -> String {
     let mut md = format!(
@@ -250,7 +255,9 @@ fn report_md(
         study.plan,
         study.runs,
     );
-    md.push_str("## Initial-loss distribution\n\n");
+    md.push_str("## The write-up's own runs, replayed\n\n");
+    md.push_str(&writeup::replay_md(NAME, replay, &PAPER_SCAN));
+    md.push_str("\n## Initial-loss distribution\n\n");
     md.push_str(&initial_loss_md(il, args.sampling.pilot));
     md.push_str("\n## Arms\n\nThe write-up's medians are over all runs, failures included (as its code computed them); so are ours in this table. \
                  \"Verdict\": consistent when our success rate lies in the Wilson 95 % interval of the write-up's k/50 \

@@ -15,6 +15,7 @@ use experiments::study::{
     PaperScan, arms_md, details_md, initial_loss, initial_loss_md, run_arms,
     success_vs_threshold_svg, write_report,
 };
+use experiments::writeup::{self, XOR_TWO_LAYER_PUBLISHED};
 use experiments::xor::{Arm, ArmRuns, ArmSummary, PaperArm, Selection, Study, runs_csv};
 use initsift_batch::lockstep::{LockstepConfig, Preset, XOR_X};
 use initsift_init::InitPlan;
@@ -191,6 +192,7 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>(),
     )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
+    let replay = writeup::replay(NAME, config, isa, XOR_TWO_LAYER_PUBLISHED)?;
     let plateau_table: Vec<(String, Vec<Plateau>)> = results
         .iter()
         .map(|(r, s)| (s.name.clone(), plateaus(r)))
@@ -215,6 +217,7 @@ fn main() -> Result<()> {
         },
         "initial_loss": il,
         "arms": summaries,
+        "writeup_replay": replay,
         "plateaus": plateau_table.iter().map(|(n, p)| json!({"arm": n, "levels": p})).collect::<Vec<_>>(),
         "seconds": started.elapsed().as_secs_f64(),
     });
@@ -227,14 +230,15 @@ fn main() -> Result<()> {
          relu2 (Linear(2,2) → ReLU → Linear(2,2), 12 parameters; the write-up says 10) on centred XOR with one-hot targets; \
          init {}; SGD(lr 0.1, no momentum); MSE over the 8 outputs; at most 600 epochs; stop at loss < 1e-7; **no plateau \
          stop**, so failed runs run all 600 epochs. Success = argmax correct on all four points. {} runs per arm, each arm \
-         from its own stream.\n\n## Initial-loss distribution\n\n",
+         from its own stream.\n\n## The write-up's own runs, replayed\n\n{}\n## Initial-loss distribution\n\n",
         args.common.runs,
         args.common.seed,
         args.sampling.pilot,
         started.elapsed().as_secs_f64(),
         isa.name(),
         study.plan,
-        study.runs
+        study.runs,
+        writeup::replay_md(NAME, &replay, &PAPER_SCAN),
     );
     md.push_str(&initial_loss_md(&il, args.sampling.pilot));
     md.push_str(

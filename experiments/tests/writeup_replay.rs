@@ -1,0 +1,93 @@
+//! The write-up's own 50-run tables, recomputed by initsift from the write-up's own inits
+//! (fixtures/writeup_runs.json): every printed figure must come out exactly, every run must end
+//! as it does in PyTorch, and the 100-draw initial-loss scans must round to the printed values.
+
+use experiments::writeup::{self, XOR_SINGLE_PUBLISHED, XOR_TWO_LAYER_PUBLISHED};
+use initsift_batch::Isa;
+use initsift_batch::lockstep::{LockstepConfig, Preset};
+use initsift_nn::{Adam, Loss, OptimizerConfig, StopRules};
+
+fn check(
+    study: &str,
+    config: LockstepConfig,
+    published: &[(&str, writeup::Published)],
+    scan: [f64; 5],
+) {
+    for isa in Isa::available() {
+        let replay = writeup::replay(study, config, isa, published).unwrap();
+        assert_eq!(replay.arms.len(), published.len(), "{study}: arms");
+        for arm in &replay.arms {
+            assert!(
+                arm.matches_published(),
+                "{study} {} on {isa}: {arm:?}",
+                arm.name
+            );
+            assert_eq!(
+                arm.same_as_torch, arm.runs,
+                "{study} {}: runs as in PyTorch",
+                arm.name
+            );
+        }
+        let s = replay.scan;
+        // The write-up prints 3 significant digits (1.36 for the relu2 mean).
+        let printed = |x: f64| format!("{:.3}", x).parse::<f64>().unwrap();
+        for (ours, theirs) in [s.mean, s.median, s.p25, s.min, s.max]
+            .into_iter()
+            .zip(scan)
+        {
+            let digits = if theirs >= 1.0 { 2 } else { 3 };
+            assert_eq!(
+                format!("{ours:.digits$}"),
+                format!("{theirs:.digits$}"),
+                "{study}: scan statistic {ours} vs printed {theirs} ({})",
+                printed(ours)
+            );
+        }
+    }
+}
+
+#[test]
+fn relu1_tables_come_out_as_published() {
+    let config = LockstepConfig {
+        preset: Preset::Relu1,
+        optimizer: OptimizerConfig::Adam(Adam {
+            lr: 0.01,
+            beta2: 0.99,
+            ..Adam::default()
+        }),
+        loss: Loss::Mse,
+        stop: StopRules::reference(800),
+    };
+    check(
+        "xor_single",
+        config,
+        XOR_SINGLE_PUBLISHED,
+        [0.581, 0.468, 0.325, 0.072, 1.85],
+    );
+}
+
+#[test]
+fn relu2_tables_come_out_as_published() {
+    let config = LockstepConfig {
+        preset: Preset::Relu2,
+        optimizer: OptimizerConfig::sgd(0.1),
+        loss: Loss::Mse,
+        stop: StopRules {
+            max_epochs: 600,
+            loss_below: Some(1e-7),
+            plateau: None,
+        },
+    };
+    check(
+        "xor_two_layer",
+        config,
+        XOR_TWO_LAYER_PUBLISHED,
+        [1.36, 0.908, 0.644, 0.326, 5.63],
+    );
+}
+
+#[test]
+fn unknown_study_is_an_error() {
+    let err = writeup::load("xor_three").unwrap_err().to_string();
+    assert!(err.contains("xor_three"), "{err}");
+}
