@@ -200,6 +200,9 @@ pub struct Replay {
     pub torch_version: String,
     /// The 100-draw scan.
     pub scan: ReplayScan,
+    /// Whether the control arm's inits are the first runs of the scan (the thresholds and the
+    /// control then share draws, so the arms are not independent of the thresholds).
+    pub control_is_scan_prefix: bool,
     /// The arms.
     pub arms: Vec<ReplayArm>,
 }
@@ -237,6 +240,12 @@ pub fn replay(
         min: losses.iter().copied().fold(f64::INFINITY, f64::min),
         max: losses.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     };
+
+    let control_is_scan_prefix = runs.arms.iter().any(|a| {
+        a.name == "control"
+            && a.runs.len() <= runs.scan.len()
+            && a.runs.iter().zip(&runs.scan).all(|(r, s)| r.init == *s)
+    });
 
     let trainer = Lockstep::new(config, isa)?;
     let mut arms = Vec::new();
@@ -278,6 +287,7 @@ pub fn replay(
         seed: runs.seed,
         torch_version,
         scan,
+        control_is_scan_prefix,
         arms,
     })
 }
@@ -353,10 +363,17 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
          PyTorch {}); `{study}` trains them with initsift's lockstep trainer and summarises them as the \
          write-up did (epochs: `int(np.percentile(...))` over all runs, failures included). \
          \"Runs as in PyTorch\": same epochs, stop reason and final accuracy.\n\n\
-         {scan}\n{arms}\n\
+         {scan}\n{}\n{arms}\n\
          So initsift computes what the reference computed, run for run; the write-up's figures are \
          what its 50 draws gave. Where they differ from the 10⁴-run figures in this report, that is the spread \
          of a 50-run sample, not a different computation.\n",
-        r.seed, r.torch_version,
+        r.seed,
+        r.torch_version,
+        if r.control_is_scan_prefix {
+            "The control's 50 inits are the first 50 of these 100: the thresholds were measured on \
+             the control's own draws.\n"
+        } else {
+            "The control's inits are not the first draws of the scan.\n"
+        },
     )
 }

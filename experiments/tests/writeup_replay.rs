@@ -28,6 +28,7 @@ fn check(
                 arm.name
             );
         }
+        assert!(replay.control_is_scan_prefix, "{study}: control inits vs scan");
         let s = replay.scan;
         // The write-up prints 3 significant digits (1.36 for the relu2 mean).
         let printed = |x: f64| format!("{:.3}", x).parse::<f64>().unwrap();

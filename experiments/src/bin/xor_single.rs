@@ -244,8 +244,8 @@ fn report_md(
          relu1 (Linear(2,2) → ReLU → fixed Sum, 6 parameters) on centred XOR; init {}; Adam(lr 0.01, betas (0.9, 0.99)); \
          MSE; at most 800 epochs; stop at loss < 1e-7 or after 11 epochs without a new minimum (plateau 1e-24 / 10), \
          as the reference code. Success = all four points correct at the end. {} runs per arm; each arm draws from its \
-         own stream, so arms and the threshold pilot are independent (in the reference they were not: the control's \
-         50 inits were likely the first 50 of the threshold sample).\n\n",
+         own stream, so arms and the threshold pilot are independent (in the reference they were not; see the replay \
+         below).\n\n",
         args.common.runs,
         args.common.seed,
         args.sampling.pilot,
