@@ -1,5 +1,5 @@
 //! The write-up's own runs, replayed: the exact initializations behind its loss-sampling tables
-//! (regenerated from its seeds by fixtures/writeup_runs.py, which also records what PyTorch
+//! (regenerated from its seeds by tools/pytorch/writeup_runs.py, which also records what PyTorch
 //! makes of each run), trained again here and summarised as the write-up summarised them.
 //!
 //! This separates the two questions a re-check must not mix: does initsift compute what the
@@ -359,7 +359,7 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
     format!(
         "The write-up's tables come from 50 runs per arm drawn from one seeded stream (seed {}). \
          Replaying the reference code's sequence of `torch.nn.init` calls from that seed regenerates \
-         its exact inits (`experiments/fixtures/writeup_runs.py`, which also records each run in \
+         its exact inits (`tools/pytorch/writeup_runs.py`, which also records each run in \
          PyTorch {}); `{study}` trains them with initsift's lockstep trainer and summarises them as the \
          write-up did (epochs: `int(np.percentile(...))` over all runs, failures included). \
          \"Runs as in PyTorch\": same epochs, stop reason and final accuracy.\n\n\

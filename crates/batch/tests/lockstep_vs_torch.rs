@@ -1,7 +1,7 @@
 //! The lockstep trainer — the one the studies train with — against PyTorch, run by run, on
 //! every ISA this machine has: whole runs of the studies' relu1 and relu2 controls recorded
 //! under the reference code's loop and stop rules (crates/nn/tests/fixtures/
-//! torch_reference_runs.json; see the script beside it) must end after the same number of
+//! torch_reference_runs.json, written by tools/pytorch/torch_reference_runs.py) must end after the same number of
 //! epochs, for the same reason, with the same accuracy.
 
 use initsift_batch::Isa;

@@ -1,5 +1,5 @@
-//! The Trainer against PyTorch, from fixtures the scripts in fixtures/ recorded (run by hand;
-//! the JSON names the torch version):
+//! The Trainer against PyTorch, from fixtures the scripts in tools/pytorch/ recorded (run by
+//! hand; the JSON names the torch version):
 //!
 //! - full-batch trajectories of the XOR presets under torch.optim, epoch by epoch: every
 //!   optimizer and loss the studies use, with the options that change the update rule
@@ -147,7 +147,7 @@ fn trainer_follows_pytorch_trajectories() {
 const REFERENCE_RUNS: &str = include_str!("fixtures/torch_reference_runs.json");
 
 /// Whole runs of the studies' controls under the reference loop's stop rules, in PyTorch
-/// (fixtures/torch_reference_runs.py: 500 relu1 runs with Adam and the plateau rule, 200 relu2
+/// (tools/pytorch/torch_reference_runs.py: 500 relu1 runs with Adam and the plateau rule, 200 relu2
 /// runs with SGD): the same inits give the same epochs completed, the same stop reason and the
 /// same success here, run for run, and final losses to float32 rounding.
 #[test]
