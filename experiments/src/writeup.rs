@@ -8,14 +8,14 @@
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig};
+use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport};
 use initsift_batch::score::FusedScorer;
 use initsift_init::select::Score;
 use initsift_nn::StopReason;
 use serde::{Deserialize, Serialize};
 
 use crate::report::md_table;
-use crate::stats::{mean, percentile};
+use crate::stats::{mean, pearson, percentile};
 use crate::study::PaperScan;
 
 /// The fixture, embedded so the binaries need no path.
@@ -61,7 +61,7 @@ pub struct WriteupStudy {
     pub study: String,
     /// The reference's seed.
     pub seed: u64,
-    /// The 100 inits of the 0-epoch scan the thresholds came from.
+    /// The 100 inits of the 0-epoch scan the thresholds came from (empty: no scan).
     pub scan: Vec<Vec<f32>>,
     /// The arms.
     pub arms: Vec<WriteupArm>,
@@ -198,8 +198,8 @@ pub struct Replay {
     pub seed: u64,
     /// The PyTorch version that recorded the comparison outcomes.
     pub torch_version: String,
-    /// The 100-draw scan.
-    pub scan: ReplayScan,
+    /// The 100-draw scan (none for a study without one).
+    pub scan: Option<ReplayScan>,
     /// Whether the control arm's inits are the first runs of the scan (the thresholds and the
     /// control then share draws, so the arms are not independent of the thresholds).
     pub control_is_scan_prefix: bool,
@@ -221,24 +221,17 @@ pub fn replay(
     published: &[(&str, Published)],
 ) -> Result<Replay> {
     let (runs, torch_version) = load(study)?;
-    let scorer = FusedScorer::with_isa(config.preset, config.loss, Some(isa))?;
-    let params: Vec<f32> = runs.scan.iter().flatten().copied().collect();
-    let mut scores = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0,
-        };
-        runs.scan.len()
-    ];
-    scorer.scores_of_params(&params, false, &mut scores)?;
-    let losses: Vec<f64> = scores.iter().map(|s| f64::from(s.loss)).collect();
-    let scan = ReplayScan {
-        mean: mean(&losses),
-        median: percentile(&losses, 50.0),
-        p25: percentile(&losses, 25.0),
-        min: losses.iter().copied().fold(f64::INFINITY, f64::min),
-        max: losses.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    let scan = if runs.scan.is_empty() {
+        None
+    } else {
+        let losses = initial_losses(&runs.scan, config, isa)?;
+        Some(ReplayScan {
+            mean: mean(&losses),
+            median: percentile(&losses, 50.0),
+            p25: percentile(&losses, 25.0),
+            min: losses.iter().copied().fold(f64::INFINITY, f64::min),
+            max: losses.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
     };
 
     let control_is_scan_prefix = runs.arms.iter().any(|a| {
@@ -253,22 +246,8 @@ pub fn replay(
         let Some((_, printed)) = published.iter().find(|(name, _)| *name == arm.name) else {
             bail!("no published figures for arm {} of {study}", arm.name);
         };
-        let init: Vec<f32> = arm
-            .runs
-            .iter()
-            .flat_map(|r| r.init.iter().copied())
-            .collect();
-        let report = trainer.train(arm.runs.len(), &init)?;
+        let (report, same_as_torch) = train_arm(&trainer, arm)?;
         let epochs: Vec<f64> = report.outcomes.iter().map(|o| o.epochs as f64).collect();
-        let same_as_torch = report
-            .outcomes
-            .iter()
-            .zip(&arm.runs)
-            .filter(|(o, r)| {
-                (o.epochs, o.stop, o.final_accuracy)
-                    == (r.torch.epochs, r.torch.stop, r.torch.final_accuracy)
-            })
-            .count();
         let draws: Vec<f64> = arm.runs.iter().map(|r| r.draws as f64).collect();
         arms.push(ReplayArm {
             name: arm.name.clone(),
@@ -292,26 +271,143 @@ pub fn replay(
     })
 }
 
+/// The initial losses of `inits` through the fused scorer of `config`'s preset and loss.
+fn initial_losses(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<f64>> {
+    let scorer = FusedScorer::with_isa(config.preset, config.loss, Some(isa))?;
+    let params: Vec<f32> = inits.iter().flatten().copied().collect();
+    let mut scores = vec![
+        Score {
+            loss: 0.0,
+            grad_norm: 0.0,
+            accuracy: 0.0,
+        };
+        inits.len()
+    ];
+    scorer.scores_of_params(&params, false, &mut scores)?;
+    Ok(scores.iter().map(|s| f64::from(s.loss)).collect())
+}
+
+/// Trains one arm's inits; returns the report and how many runs end as in PyTorch (same epochs,
+/// stop reason and final accuracy).
+fn train_arm(trainer: &Lockstep, arm: &WriteupArm) -> Result<(LockstepReport, usize)> {
+    let init: Vec<f32> = arm
+        .runs
+        .iter()
+        .flat_map(|r| r.init.iter().copied())
+        .collect();
+    let report = trainer.train(arm.runs.len(), &init)?;
+    let same_as_torch = report
+        .outcomes
+        .iter()
+        .zip(&arm.runs)
+        .filter(|(o, r)| {
+            (o.epochs, o.stop, o.final_accuracy)
+                == (r.torch.epochs, r.torch.stop, r.torch.final_accuracy)
+        })
+        .count();
+    Ok((report, same_as_torch))
+}
+
+/// The abs1 runs behind the write-up's convergence-time article, replayed: the statistics of
+/// their trace lengths (epochs completed; the article's dataset has one row per recorded epoch
+/// but the last of each trace), and the across-run relations this report measures at 10⁴ runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceReplay {
+    /// The reference's seed.
+    pub seed: u64,
+    /// The PyTorch version that recorded the comparison outcomes.
+    pub torch_version: String,
+    /// Runs (100).
+    pub runs: usize,
+    /// Runs that converged (loss < 1e-7).
+    pub converged: usize,
+    /// Runs whose epochs, stop reason and final accuracy equal PyTorch's.
+    pub same_as_torch: usize,
+    /// Epochs over all runs (the article: 3,445).
+    pub total_epochs: u64,
+    /// Mean epochs (34.45).
+    pub mean_epochs: f64,
+    /// Population variance of the epochs (9.11).
+    pub epochs_variance: f64,
+    /// Fewest epochs.
+    pub min_epochs: u64,
+    /// Most epochs (the article's largest "epochs remaining", 38, is one less).
+    pub max_epochs: u64,
+    /// Rows of the article's dataset: total epochs minus one per run (3,345).
+    pub dataset_rows: u64,
+    /// Pearson r of epochs vs ‖θ_final − θ_init‖ over these runs.
+    pub r_epochs_distance: f64,
+    /// Pearson r of epochs vs the initial loss over these runs.
+    pub r_epochs_initial_loss: f64,
+}
+
+/// Replays `study`'s single traced arm (abs1_convergence) with the lockstep trainer.
+pub fn replay_traces(study: &str, config: LockstepConfig, isa: Isa) -> Result<TraceReplay> {
+    let (runs, torch_version) = load(study)?;
+    let [arm] = runs.arms.as_slice() else {
+        bail!(
+            "{study}: expected one traced arm, found {}",
+            runs.arms.len()
+        );
+    };
+    let (report, same_as_torch) = train_arm(&Lockstep::new(config, isa)?, arm)?;
+    let o = &report.outcomes;
+    let epochs: Vec<f64> = o.iter().map(|o| o.epochs as f64).collect();
+    let m = mean(&epochs);
+    let squared: Vec<f64> = epochs.iter().map(|e| (e - m) * (e - m)).collect();
+    let distance: Vec<f64> = o.iter().map(|o| o.distance).collect();
+    let initial: Vec<f64> = o.iter().map(|o| o.initial_loss).collect();
+    let total = o.iter().map(|o| o.epochs as u64).sum::<u64>();
+    Ok(TraceReplay {
+        seed: runs.seed,
+        torch_version,
+        runs: o.len(),
+        converged: o.iter().filter(|o| o.stop == StopReason::Converged).count(),
+        same_as_torch,
+        total_epochs: total,
+        mean_epochs: m,
+        epochs_variance: mean(&squared),
+        min_epochs: o.iter().map(|o| o.epochs as u64).min().unwrap_or(0),
+        max_epochs: o.iter().map(|o| o.epochs as u64).max().unwrap_or(0),
+        dataset_rows: total - o.len() as u64,
+        r_epochs_distance: pearson(&epochs, &distance),
+        r_epochs_initial_loss: pearson(&epochs, &initial),
+    })
+}
+
 /// The replay as a report section.
 pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
-    let s = &r.scan;
-    let scan = md_table(
-        &[
-            "statistic",
-            "write-up (100 draws)",
-            "initsift, the same 100 inits",
-        ],
-        &[
-            ("mean", paper.mean, s.mean),
-            ("median", paper.median, s.median),
-            ("25th percentile", paper.p25, s.p25),
-            ("minimum", paper.min, s.min),
-            ("maximum", paper.max, s.max),
-        ]
-        .map(|(name, theirs, ours)| {
-            vec![name.to_string(), format!("{theirs}"), format!("{ours:.4}")]
-        }),
-    );
+    let scan = r.scan.as_ref().map_or_else(String::new, |s| {
+        md_table(
+            &[
+                "statistic",
+                "write-up (100 draws)",
+                "initsift, the same 100 inits",
+            ],
+            &[
+                ("mean", paper.mean, s.mean),
+                ("median", paper.median, s.median),
+                ("25th percentile", paper.p25, s.p25),
+                ("minimum", paper.min, s.min),
+                ("maximum", paper.max, s.max),
+            ]
+            .map(|(name, theirs, ours)| {
+                vec![name.to_string(), format!("{theirs}"), format!("{ours:.4}")]
+            }),
+        )
+    });
+    let conclusion = if r
+        .arms
+        .iter()
+        .all(|a| a.matches_published() && a.same_as_torch == a.runs)
+    {
+        "So initsift computes what the reference computed, run for run; the write-up's figures are what \
+         its 50 draws gave. Where they differ from the 10⁴-run figures in this report, that is the \
+         spread of a 50-run sample, not a different computation."
+    } else {
+        "**Some figures or runs differ** (rows above): initsift does not reproduce the reference's \
+         computation there."
+    };
     let epochs = |e: Option<u64>| e.map_or("–".to_string(), |e| e.to_string());
     let rows: Vec<Vec<String>> = r
         .arms
@@ -364,9 +460,7 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
          write-up did (epochs: `int(np.percentile(...))` over all runs, failures included). \
          \"Runs as in PyTorch\": same epochs, stop reason and final accuracy.\n\n\
          {scan}\n{}\n{arms}\n\
-         So initsift computes what the reference computed, run for run; the write-up's figures are \
-         what its 50 draws gave. Where they differ from the 10⁴-run figures in this report, that is the spread \
-         of a 50-run sample, not a different computation.\n",
+         {}\n",
         r.seed,
         r.torch_version,
         if r.control_is_scan_prefix {
@@ -375,5 +469,6 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
         } else {
             "The control's inits are not the first draws of the scan.\n"
         },
+        conclusion,
     )
 }

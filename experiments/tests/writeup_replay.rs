@@ -32,7 +32,7 @@ fn check(
             replay.control_is_scan_prefix,
             "{study}: control inits vs scan"
         );
-        let s = replay.scan;
+        let s = replay.scan.expect("the study has a scan");
         // The write-up prints values below 1 to 3 decimals, larger ones to 2.
         for (ours, theirs) in [s.mean, s.median, s.p25, s.min, s.max]
             .into_iter()
@@ -86,6 +86,34 @@ fn relu2_tables_come_out_as_published() {
         XOR_TWO_LAYER_PUBLISHED,
         [1.36, 0.908, 0.644, 0.326, 5.63],
     );
+}
+
+/// The abs1 runs behind the convergence-time article: "3,445 epochs → 3,345 rows", mean trace
+/// length 34.45, variance 9.11, epochs remaining 1–38.
+#[test]
+fn abs1_trace_statistics_come_out_as_published() {
+    let config = LockstepConfig {
+        preset: Preset::Abs1,
+        optimizer: OptimizerConfig::sgd(0.1),
+        loss: Loss::Mse,
+        stop: StopRules {
+            max_epochs: 1000,
+            loss_below: Some(1e-7),
+            plateau: None,
+        },
+    };
+    for isa in Isa::available() {
+        let r = writeup::replay_traces("abs_distance", config, isa).unwrap();
+        assert_eq!(
+            (r.runs, r.same_as_torch, r.converged),
+            (100, 100, 100),
+            "{isa}"
+        );
+        assert_eq!((r.total_epochs, r.dataset_rows), (3445, 3345), "{isa}");
+        assert_eq!(format!("{:.2}", r.mean_epochs), "34.45");
+        assert_eq!(format!("{:.2}", r.epochs_variance), "9.11");
+        assert_eq!(r.max_epochs - 1, 38, "largest epochs remaining");
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ use experiments::plot;
 use experiments::report::md_table;
 use experiments::stats::{bootstrap_pairs_ci, pearson, spearman};
 use experiments::study::write_report;
+use experiments::writeup;
 use experiments::xor::{Arm, ArmRuns, Selection, Study, derive_seed, run_arm};
 use initsift_batch::lockstep::{LockstepConfig, Preset};
 use initsift_init::InitPlan;
@@ -74,6 +75,57 @@ struct CaseResult {
     used: usize,
     filter: &'static str,
     relations: Vec<Relation>,
+}
+
+/// The replay of the reference's traced runs, as a report section.
+fn replay_md(r: &writeup::TraceReplay) -> String {
+    let rows = [
+        ("runs", "100".to_string(), r.runs.to_string()),
+        (
+            "epochs, all runs",
+            "3,445".into(),
+            r.total_epochs.to_string(),
+        ),
+        (
+            "dataset rows (epochs but the last of each run)",
+            "3,345".into(),
+            r.dataset_rows.to_string(),
+        ),
+        (
+            "mean epochs per run",
+            "34.45".into(),
+            format!("{:.2}", r.mean_epochs),
+        ),
+        (
+            "variance of epochs per run",
+            "9.11".into(),
+            format!("{:.2}", r.epochs_variance),
+        ),
+        (
+            "largest epochs remaining",
+            "38".into(),
+            (r.max_epochs - 1).to_string(),
+        ),
+    ]
+    .map(|(what, theirs, ours)| vec![what.to_string(), theirs, ours]);
+    let exact = rows.iter().all(|row| row[1].replace(',', "") == row[2]);
+    format!(
+        "### The reference's own runs, replayed\n\n\
+         Its fit came from 100 abs1 runs (SGD lr 0.1, seed {}). Replaying the reference code's `torch.nn.init` calls from that \
+         seed regenerates their inits (`tools/pytorch/writeup_runs.py`, which also records each run in PyTorch {}); this binary \
+         trains them with initsift's lockstep trainer. {} of {} runs end as in PyTorch (same epochs, stop reason and final \
+         accuracy), and the article's dataset statistics come out {}:\n\n{}\n\
+         On these 100 runs, the across-run relations measured above: epochs vs distance r = {:.3}, epochs vs initial loss \
+         r = {:.3}.\n",
+        r.seed,
+        r.torch_version,
+        r.same_as_torch,
+        r.runs,
+        if exact { "exactly" } else { "**differently**" },
+        md_table(&["figure", "article", "initsift, the same runs"], &rows),
+        r.r_epochs_distance,
+        r.r_epochs_initial_loss,
+    )
 }
 
 fn main() -> Result<()> {
@@ -203,7 +255,10 @@ fn main() -> Result<()> {
                  gradient-trained, predicting the epochs *remaining* at every epoch of 100 abs1 trajectories (SGD lr 0.1) from the distance to \
                  the same trajectory's endpoint; it never relates total epochs to the initial distance across runs, nor involves the initial loss",
     });
-    let doc = json!({"experiment": NAME, "seed": seed, "config": {"runs": runs, "isa": isa.name()}, "cases": results, "reference": reference, "seconds": started.elapsed().as_secs_f64()});
+    // The reference's own 100 traced runs (abs1_convergence: the abs1_sgd setting), replayed.
+    let abs1_sgd = &cases[0].study.config;
+    let replay = writeup::replay_traces(NAME, *abs1_sgd, isa)?;
+    let doc = json!({"experiment": NAME, "seed": seed, "config": {"runs": runs, "isa": isa.name()}, "cases": results, "reference": reference, "writeup_replay": replay, "seconds": started.elapsed().as_secs_f64()});
 
     let mut md = format!(
         "# abs_distance: does distance to the solution, or the initial loss, predict training time?\n\n\
@@ -247,16 +302,17 @@ fn main() -> Result<()> {
         ],
         &rows,
     ));
-    md.push_str(
+    md.push_str(&format!(
         "\n## How this differs from the reference's R² = 0.9666\n\n\
          The reference's figure is an in-sample R² of an 18-feature linear model (signed per-parameter differences, L1 and L2 \
          distances, cosine, ratios, logs and products), gradient-trained, predicting the epochs *remaining* at every epoch along 100 \
          abs1 trajectories (SGD lr 0.1) from the distance to that same trajectory's endpoint. Rows of one trajectory are strongly \
          dependent and the endpoint is known only after training. It does not relate a run's total epochs to its initial distance \
          across runs, and it never involves the initial loss — the link loss-based sampling relies on. The table above measures \
-         those links directly, one number per run, with intervals.\n\n\
+         those links directly, one number per run, with intervals.\n\n{}\n\
          ## Figures\n\n![epochs vs distance](abs_distance_epochs_vs_distance.svg)\n\n![epochs vs initial loss](abs_distance_epochs_vs_initial_loss.svg)\n",
-    );
+        replay_md(&replay),
+    ));
     let d_svg = plot::scatter(
         "epochs vs ‖θ₀ − θ*‖ (runs used)",
         "distance from init to the solution found",
