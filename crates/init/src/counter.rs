@@ -21,7 +21,7 @@
 //! `lowbias32(lowbias32(a) ^ c) = tail(head(a) ^ xs16(c))` (`head`: round 1 without its last
 //! xorshift, `tail`: round 2 without its first). `xs16(index_hi)` is computed once per
 //! candidate ([`IndexWords`]) and `xs16(key.hi)` once per position, which saves two of the
-//! eight xorshift steps per value with the same bits.
+//! six xorshift steps per value with the same bits.
 
 use serde::{Deserialize, Serialize};
 

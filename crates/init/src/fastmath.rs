@@ -75,7 +75,7 @@ pub fn ln_finish(k: f32, s: f32) -> f32 {
 /// Coefficients of sin x ≈ x + x·z·(S0 + z·(S1 + z·(S2 + z·S3))), z = x², on [−π/2, π/2]:
 /// the minimax (least maximum absolute error) fit of that form, by linear programming on 4001
 /// points of [0, π/2] (docs/derivations/sincos_minimax.py). Truncation error 4.6e-9, far under
-/// f32 rounding; in f32 the Box–Muller rotation is as accurate as with Taylor to x¹³ (max
+/// f32 rounding; in f32 the Box–Muller rotation is about as accurate as with Taylor to x¹³ (max
 /// error 4.9e-7 vs 4.1e-7 over all 2²⁴ angle uniforms), with two fewer terms.
 const SIN_P: [f32; 4] = [
     -0.166_666_570_965_289_64,

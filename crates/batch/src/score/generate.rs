@@ -166,7 +166,7 @@ fn normal_block<const L: usize>(
                 // normal_pair as seven short lane loops (the stages of fastmath::box_muller):
                 // the same operations per lane, but each loop's iterations are short and
                 // independent, so far more of them are in flight than in one long chain
-                // (measured on Zen 3: 1.22× over three loops, 1.55× over one).
+                // (measured on Zen 3: 1.22× over three loops, about 1.5× over one).
                 for l in 0..L {
                     hp[l] = element_hash(key.primary, idx.word(l));
                 }
