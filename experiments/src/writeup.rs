@@ -1,4 +1,5 @@
-//! The write-up's own runs, replayed: the exact initializations behind its loss-sampling tables
+//! The write-up's own runs, replayed: the exact initializations behind its tables (the loss-sampling
+//! arms, and the abs1 runs of its convergence-time article)
 //! (regenerated from its seeds by tools/pytorch/writeup_runs.py, which also records what PyTorch
 //! makes of each run), trained again here and summarised as the write-up summarised them.
 //!
@@ -39,13 +40,13 @@ pub struct TorchOutcome {
 pub struct WriteupRun {
     /// Initial parameters.
     pub init: Vec<f32>,
-    /// Redraws of the arm's sampling loop before this init passed (0 for a control).
+    /// Draws of the arm's sampling loop up to and including this init (0 for a control).
     pub draws: u64,
     /// PyTorch's outcome.
     pub torch: TorchOutcome,
 }
 
-/// One arm of the write-up (50 runs).
+/// One arm of the write-up (50 runs; the abs1 traces: 100).
 #[derive(Debug, Clone, Deserialize)]
 pub struct WriteupArm {
     /// The arm's name in our reports (`control`, `below_0.468`, …).
@@ -57,7 +58,7 @@ pub struct WriteupArm {
 /// One study's runs: its seed, its 100-draw initial-loss scan and its arms.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WriteupStudy {
-    /// `xor_single` or `xor_two_layer`.
+    /// The report it belongs to: `xor_single`, `xor_two_layer` or `abs_distance`.
     pub study: String,
     /// The reference's seed.
     pub seed: u64,
