@@ -1,7 +1,7 @@
-//! The write-up's own runs, replayed: the exact initializations behind its tables (the loss-sampling
-//! arms, and the abs1 runs of its convergence-time article)
-//! (regenerated from its seeds by tools/pytorch/writeup_runs.py, which also records what PyTorch
-//! makes of each run), trained again here and summarised as the write-up summarised them.
+//! The write-up's own runs, replayed: the exact initializations behind its tables — the
+//! loss-sampling arms and the abs1 runs of its convergence-time article — regenerated from its
+//! seeds by tools/pytorch/writeup_runs.py (which also records what PyTorch makes of each run),
+//! trained again here and summarised as the write-up summarised them.
 //!
 //! This separates the two questions a re-check must not mix: does initsift compute what the
 //! reference computed (then these 50-run tables come out exactly as published), and what do the
