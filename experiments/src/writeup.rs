@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::report::md_table;
 use crate::stats::{mean, pearson, percentile};
 use crate::study::PaperScan;
+use crate::xor::accuracy_buckets;
 
 /// The fixture, embedded so the binaries need no path.
 const FIXTURE: &str = include_str!("../fixtures/writeup_runs.json");
@@ -190,6 +191,8 @@ pub struct ReplayScan {
     pub min: f64,
     /// Maximum.
     pub max: f64,
+    /// Shares of initial accuracy 100 %, 75 %, 50 %, ≤ 25 %, in percent.
+    pub accuracy_pct: [f64; 4],
 }
 
 /// A replayed study.
@@ -225,13 +228,16 @@ pub fn replay(
     let scan = if runs.scan.is_empty() {
         None
     } else {
-        let losses = initial_losses(&runs.scan, config, isa)?;
+        let scores = initial_scores(&runs.scan, config, isa)?;
+        let losses: Vec<f64> = scores.iter().map(|s| f64::from(s.loss)).collect();
+        let b = accuracy_buckets(&scores).map(|share| 100.0 * share);
         Some(ReplayScan {
             mean: mean(&losses),
             median: percentile(&losses, 50.0),
             p25: percentile(&losses, 25.0),
             min: losses.iter().copied().fold(f64::INFINITY, f64::min),
             max: losses.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            accuracy_pct: [b[4], b[3], b[2], b[1] + b[0]],
         })
     };
 
@@ -272,8 +278,9 @@ pub fn replay(
     })
 }
 
-/// The initial losses of `inits` through the fused scorer of `config`'s preset and loss.
-fn initial_losses(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<f64>> {
+/// The initial scores (loss, accuracy) of `inits` through the fused scorer of `config`'s preset
+/// and loss.
+fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<Score>> {
     let scorer = FusedScorer::with_isa(config.preset, config.loss, Some(isa))?;
     let params: Vec<f32> = inits.iter().flatten().copied().collect();
     let mut scores = vec![
@@ -285,7 +292,7 @@ fn initial_losses(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Resul
         inits.len()
     ];
     scorer.scores_of_params(&params, false, &mut scores)?;
-    Ok(scores.iter().map(|s| f64::from(s.loss)).collect())
+    Ok(scores)
 }
 
 /// Trains one arm's inits; returns the report and how many runs end as in PyTorch (same epochs,
@@ -394,7 +401,14 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
             ]
             .map(|(name, theirs, ours)| {
                 vec![name.to_string(), format!("{theirs}"), format!("{ours:.4}")]
-            }),
+            })
+            .into_iter()
+            .chain([vec![
+                "initial accuracy 100 / 75 / 50 / ≤ 25 % (percent of draws)".to_string(),
+                paper.accuracy_pct.map(|p| p.to_string()).join(" / "),
+                s.accuracy_pct.map(|p| format!("{p:.0}")).join(" / "),
+            ]])
+            .collect::<Vec<_>>(),
         )
     });
     let conclusion = if r

@@ -1,6 +1,7 @@
 //! The write-up's own 50-run tables, recomputed by initsift from the write-up's own inits
 //! (fixtures/writeup_runs.json): every printed figure must come out exactly, every run must end
-//! as it does in PyTorch, and the 100-draw initial-loss scans must round to the printed values.
+//! as it does in PyTorch, and the 100-draw initial-loss scans must round to the printed values
+//! and give the printed initial-accuracy shares.
 
 use experiments::writeup::{self, XOR_SINGLE_PUBLISHED, XOR_TWO_LAYER_PUBLISHED};
 use initsift_batch::Isa;
@@ -12,6 +13,7 @@ fn check(
     config: LockstepConfig,
     published: &[(&str, writeup::Published)],
     scan: [f64; 5],
+    accuracy_pct: [f64; 4],
 ) {
     for isa in Isa::available() {
         let replay = writeup::replay(study, config, isa, published).unwrap();
@@ -34,6 +36,10 @@ fn check(
         );
         let s = replay.scan.expect("the study has a scan");
         // The write-up prints values below 1 to 3 decimals, larger ones to 2.
+        assert_eq!(
+            s.accuracy_pct, accuracy_pct,
+            "{study}: initial accuracy buckets"
+        );
         for (ours, theirs) in [s.mean, s.median, s.p25, s.min, s.max]
             .into_iter()
             .zip(scan)
@@ -65,6 +71,7 @@ fn relu1_tables_come_out_as_published() {
         config,
         XOR_SINGLE_PUBLISHED,
         [0.581, 0.468, 0.325, 0.072, 1.85],
+        [3.0, 23.0, 51.0, 23.0],
     );
 }
 
@@ -85,6 +92,7 @@ fn relu2_tables_come_out_as_published() {
         config,
         XOR_TWO_LAYER_PUBLISHED,
         [1.36, 0.908, 0.644, 0.326, 5.63],
+        [0.0, 11.0, 74.0, 15.0],
     );
 }
 
