@@ -98,16 +98,19 @@ pub struct Published {
     pub range: Option<(u64, u64)>,
     /// 10th-percentile epochs, if printed.
     pub p10_epochs: Option<u64>,
+    /// Runs with a mirror pair, if printed (the reference counts runs with final accuracy
+    /// ≥ 0.75 whose first-layer weight rows have cosine < −0.95).
+    pub mirror_pairs: Option<u64>,
 }
 
 /// The relu1 study's printed figures (results file §3.2: success, and median and range of epochs
-/// over all 50 runs), by our arm names.
+/// over all 50 runs; mirror pairs from its "Mirror weight symmetry" lines), by our arm names.
 pub const XOR_SINGLE_PUBLISHED: &[(&str, Published)] = &[
-    ("control", printed(29, 123, (33, 275))),
-    ("below_0.468", printed(35, 101, (29, 176))),
-    ("below_0.325", printed(43, 105, (20, 160))),
-    ("below_0.0724", printed(50, 49, (25, 99))),
-    ("above_0.468", printed(14, 105, (32, 259))),
+    ("control", printed(29, 123, (33, 275), Some(29))),
+    ("below_0.468", printed(35, 101, (29, 176), None)),
+    ("below_0.325", printed(43, 105, (20, 160), None)),
+    ("below_0.0724", printed(50, 49, (25, 99), Some(50))),
+    ("above_0.468", printed(14, 105, (32, 259), None)),
 ];
 
 /// The relu2 study's printed figures (success and 10th-percentile epochs over all 50 runs).
@@ -119,6 +122,7 @@ pub const XOR_TWO_LAYER_PUBLISHED: &[(&str, Published)] = &[
             median_epochs: None,
             range: None,
             p10_epochs: Some(410),
+            mirror_pairs: None,
         },
     ),
     (
@@ -128,16 +132,23 @@ pub const XOR_TWO_LAYER_PUBLISHED: &[(&str, Published)] = &[
             median_epochs: None,
             range: None,
             p10_epochs: Some(379),
+            mirror_pairs: None,
         },
     ),
 ];
 
-const fn printed(successes: u64, median: u64, range: (u64, u64)) -> Published {
+const fn printed(
+    successes: u64,
+    median: u64,
+    range: (u64, u64),
+    mirror_pairs: Option<u64>,
+) -> Published {
     Published {
         successes,
         median_epochs: Some(median),
         range: Some(range),
         p10_epochs: None,
+        mirror_pairs,
     }
 }
 
@@ -158,6 +169,8 @@ pub struct ReplayArm {
     pub max_epochs: u64,
     /// `int(np.percentile(epochs, 10))`.
     pub p10_epochs: u64,
+    /// Runs with a mirror pair, counted as the reference counts them.
+    pub mirror_pairs: u64,
     /// Mean redraws per accepted init in the reference's sampling loop.
     pub mean_draws: f64,
     /// Runs whose epochs, stop reason and final accuracy equal PyTorch's.
@@ -175,6 +188,7 @@ impl ReplayArm {
             && p.range
                 .is_none_or(|r| r == (self.min_epochs, self.max_epochs))
             && p.p10_epochs.is_none_or(|q| q == self.p10_epochs)
+            && p.mirror_pairs.is_none_or(|m| m == self.mirror_pairs)
     }
 }
 
@@ -264,6 +278,13 @@ pub fn replay(
             min_epochs: truncated_percentile(&epochs, 0.0),
             max_epochs: truncated_percentile(&epochs, 100.0),
             p10_epochs: truncated_percentile(&epochs, 10.0),
+            mirror_pairs: report
+                .outcomes
+                .iter()
+                .filter(|o| {
+                    o.final_accuracy >= 0.75 && o.final_layer.is_some_and(|l| l.is_mirror_pair())
+                })
+                .count() as u64,
             mean_draws: mean(&draws),
             same_as_torch,
             published: *printed,
@@ -439,6 +460,8 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
                 format!("{}–{}", a.min_epochs, a.max_epochs),
                 epochs(p.p10_epochs),
                 a.p10_epochs.to_string(),
+                epochs(p.mirror_pairs),
+                a.mirror_pairs.to_string(),
                 format!("{:.1}", a.mean_draws),
                 format!("{}/{}", a.same_as_torch, a.runs),
                 if a.matches_published() {
@@ -461,6 +484,8 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
             "initsift",
             "p10 epochs, write-up",
             "initsift",
+            "mirror pairs, write-up",
+            "initsift",
             "redraws per init",
             "runs as in PyTorch",
             "all printed figures equal",
@@ -473,7 +498,9 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
          its exact inits (`tools/pytorch/writeup_runs.py`, which also records each run in \
          PyTorch {}); `{study}` trains them with initsift's lockstep trainer and summarises them as the \
          write-up did (epochs: `int(np.percentile(...))` over all runs, failures included). \
-         \"Runs as in PyTorch\": same epochs, stop reason and final accuracy.\n\n\
+         \"Runs as in PyTorch\": same epochs, stop reason and final accuracy. Mirror pairs are counted as \
+         the reference counts them: runs with final accuracy ≥ 0.75 whose two first-layer weight rows have \
+         cosine < −0.95.\n\n\
          {scan}\n{}\n{arms}\n\
          {}\n",
         r.seed,
