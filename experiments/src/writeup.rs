@@ -9,7 +9,7 @@
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport};
+use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, RunOutcome};
 use initsift_batch::score::FusedScorer;
 use initsift_init::select::Score;
 use initsift_nn::StopReason;
@@ -177,6 +177,9 @@ pub struct ReplayArm {
     pub same_as_torch: usize,
     /// What the write-up printed.
     pub published: Published,
+    /// Every run's outcome, for checks of the write-up's statements (not serialized).
+    #[serde(skip)]
+    pub outcomes: Vec<RunOutcome>,
 }
 
 impl ReplayArm {
@@ -288,6 +291,7 @@ pub fn replay(
             mean_draws: mean(&draws),
             same_as_torch,
             published: *printed,
+            outcomes: report.outcomes,
         });
     }
     Ok(Replay {
