@@ -9,10 +9,11 @@
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::Isa;
+use initsift_batch::lockstep::Preset;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, RunOutcome};
 use initsift_batch::score::FusedScorer;
 use initsift_init::select::Score;
-use initsift_nn::StopReason;
+use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
 use serde::{Deserialize, Serialize};
 
 use crate::report::md_table;
@@ -84,6 +85,41 @@ pub fn load(study: &str) -> Result<(WriteupStudy, String)> {
         Some(s) => Ok((s, torch)),
         None => bail!("writeup_runs.json has no study {study:?}"),
     }
+}
+
+/// The reference's training recipe for a study's runs (tr_xor_configs.md §2(c), §2(d)):
+/// - `xor_single`: relu1, Adam(0.01, betas (0.9, 0.99)), MSE, at most 800 epochs, stop at
+///   loss < 1e-7 or by the plateau rule (1e-24, patience 10);
+/// - `xor_two_layer`: relu2, SGD(0.1), MSE, at most 600 epochs, stop at loss < 1e-7, no plateau;
+/// - `abs_distance` (abs1_convergence): abs1, SGD(0.1), MSE, at most 1000 epochs, stop at
+///   loss < 1e-7, no plateau.
+pub fn recipe(study: &str) -> Result<LockstepConfig> {
+    let no_plateau = |max_epochs| StopRules {
+        max_epochs,
+        loss_below: Some(1e-7),
+        plateau: None,
+    };
+    let (preset, optimizer, stop) = match study {
+        "xor_single" => (
+            Preset::Relu1,
+            OptimizerConfig::Adam(Adam {
+                lr: 0.01,
+                beta1: 0.9,
+                beta2: 0.99,
+                ..Adam::default()
+            }),
+            StopRules::reference(800),
+        ),
+        "xor_two_layer" => (Preset::Relu2, OptimizerConfig::sgd(0.1), no_plateau(600)),
+        "abs_distance" => (Preset::Abs1, OptimizerConfig::sgd(0.1), no_plateau(1000)),
+        other => bail!("no reference recipe for study {other:?}"),
+    };
+    Ok(LockstepConfig {
+        preset,
+        optimizer,
+        loss: Loss::Mse,
+        stop,
+    })
 }
 
 /// An arm's figures as the write-up prints them (epochs are `int(np.percentile(...))` over all
@@ -233,14 +269,10 @@ fn truncated_percentile(values: &[f64], q: f64) -> u64 {
     percentile(values, q) as u64
 }
 
-/// Replays `study`'s runs with the lockstep trainer under `config` on `isa`; `published` gives
-/// each arm's printed figures by name.
-pub fn replay(
-    study: &str,
-    config: LockstepConfig,
-    isa: Isa,
-    published: &[(&str, Published)],
-) -> Result<Replay> {
+/// Replays `study`'s runs with the lockstep trainer under its [`recipe`] on `isa`; `published`
+/// gives each arm's printed figures by name.
+pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<Replay> {
+    let config = recipe(study)?;
     let (runs, torch_version) = load(study)?;
     let scan = if runs.scan.is_empty() {
         None
@@ -374,8 +406,10 @@ pub struct TraceReplay {
     pub r_epochs_initial_loss: f64,
 }
 
-/// Replays `study`'s single traced arm (abs1_convergence) with the lockstep trainer.
-pub fn replay_traces(study: &str, config: LockstepConfig, isa: Isa) -> Result<TraceReplay> {
+/// Replays `study`'s single traced arm (abs1_convergence) with the lockstep trainer under its
+/// [`recipe`].
+pub fn replay_traces(study: &str, isa: Isa) -> Result<TraceReplay> {
+    let config = recipe(study)?;
     let (runs, torch_version) = load(study)?;
     let [arm] = runs.arms.as_slice() else {
         bail!(

@@ -256,8 +256,7 @@ fn main() -> Result<()> {
                  the same trajectory's endpoint; it never relates total epochs to the initial distance across runs, nor involves the initial loss",
     });
     // The reference's own 100 traced runs (abs1_convergence: the abs1_sgd setting), replayed.
-    let abs1_sgd = &cases[0].study.config;
-    let replay = writeup::replay_traces(NAME, *abs1_sgd, isa)?;
+    let replay = writeup::replay_traces(NAME, isa)?;
     let doc = json!({"experiment": NAME, "seed": seed, "config": {"runs": runs, "isa": isa.name()}, "cases": results, "reference": reference, "writeup_replay": replay, "seconds": started.elapsed().as_secs_f64()});
 
     let mut md = format!(

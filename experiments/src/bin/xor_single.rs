@@ -16,10 +16,9 @@ use experiments::study::{
 };
 use experiments::writeup::{self, Replay, XOR_SINGLE_PUBLISHED};
 use experiments::xor::{Arm, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::lockstep::{LockstepConfig, Preset};
+use initsift_batch::lockstep::Preset;
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
-use initsift_nn::{Adam, Loss, OptimizerConfig, StopRules};
 use serde_json::json;
 
 /// Re-check the relu1 loss-sampling claims (58 % → 100 % success, 2.5× fewer epochs).
@@ -75,18 +74,7 @@ fn main() -> Result<()> {
     args.sampling.validate(ARMS)?;
     let (out, isa) = args.common.prepare()?;
     let started = Instant::now();
-    let optimizer = OptimizerConfig::Adam(Adam {
-        lr: 0.01,
-        beta1: 0.9,
-        beta2: 0.99,
-        ..Adam::default()
-    });
-    let config = LockstepConfig {
-        preset: Preset::Relu1,
-        optimizer,
-        loss: Loss::Mse,
-        stop: StopRules::reference(800),
-    };
+    let config = writeup::recipe(NAME)?;
     let study = Study {
         preset: Preset::Relu1,
         plan: InitPlan::relu1(),
@@ -147,7 +135,7 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>(),
     )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
-    let replay = writeup::replay(NAME, config, isa, XOR_SINGLE_PUBLISHED)?;
+    let replay = writeup::replay(NAME, isa, XOR_SINGLE_PUBLISHED)?;
     let all_runs: Vec<_> = results.into_iter().map(|(r, _)| r).collect();
 
     let config_json = json!({

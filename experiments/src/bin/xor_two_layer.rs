@@ -17,10 +17,10 @@ use experiments::study::{
 };
 use experiments::writeup::{self, XOR_TWO_LAYER_PUBLISHED};
 use experiments::xor::{Arm, ArmRuns, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::lockstep::{LockstepConfig, Preset, XOR_X};
+use initsift_batch::lockstep::{Preset, XOR_X};
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
-use initsift_nn::{Loss, OptimizerConfig, StopReason, StopRules};
+use initsift_nn::StopReason;
 use serde::Serialize;
 use serde_json::json;
 
@@ -169,17 +169,7 @@ fn main() -> Result<()> {
     args.sampling.validate(ARMS)?;
     let (out, isa) = args.common.prepare()?;
     let started = Instant::now();
-    let stop = StopRules {
-        max_epochs: 600,
-        loss_below: Some(1e-7),
-        plateau: None,
-    };
-    let config = LockstepConfig {
-        preset: Preset::Relu2,
-        optimizer: OptimizerConfig::sgd(0.1),
-        loss: Loss::Mse,
-        stop,
-    };
+    let config = writeup::recipe(NAME)?;
     let study = Study {
         preset: Preset::Relu2,
         plan: InitPlan::relu2(),
@@ -227,7 +217,7 @@ fn main() -> Result<()> {
             .collect::<Vec<_>>(),
     )?;
     let summaries: Vec<ArmSummary> = results.iter().map(|(_, s)| s.clone()).collect();
-    let replay = writeup::replay(NAME, config, isa, XOR_TWO_LAYER_PUBLISHED)?;
+    let replay = writeup::replay(NAME, isa, XOR_TWO_LAYER_PUBLISHED)?;
     let plateau_table: Vec<(String, Vec<Plateau>)> = results
         .iter()
         .map(|(r, s)| (s.name.clone(), plateaus(r)))
