@@ -206,6 +206,62 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&ranks(x), &ranks(y))
 }
 
+/// The in-sample R² of the least-squares fit `y ≈ b + Σ w_k·x_k` (an intercept plus one
+/// coefficient per column of `rows`): 1 − SS_res / SS_tot. Solved by Householder QR in f64,
+/// which stays accurate for unstandardized, badly scaled columns. NaN when there are no more
+/// rows than unknowns or `y` is constant; a column that is a combination of earlier ones adds
+/// nothing (what is left of it after the earlier reflections is below 1e-12 of its own norm, and
+/// it is dropped).
+pub fn least_squares_r2(rows: &[Vec<f64>], y: &[f64]) -> f64 {
+    let n = rows.len().min(y.len());
+    let k = rows.first().map_or(0, Vec::len) + 1;
+    if n <= k {
+        return f64::NAN;
+    }
+    // Column-major design matrix with the intercept first.
+    let mut a: Vec<Vec<f64>> = (0..k)
+        .map(|j| {
+            (0..n)
+                .map(|i| if j == 0 { 1.0 } else { rows[i][j - 1] })
+                .collect()
+        })
+        .collect();
+    let mut b: Vec<f64> = y[..n].to_vec();
+    let own_norms: Vec<f64> = a
+        .iter()
+        .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
+    // r: the next pivot row; a dropped column takes none.
+    let mut r = 0;
+    for j in 0..k {
+        // Householder reflection zeroing a[j][r+1..].
+        let norm = a[j][r..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm <= 1e-12 * own_norms[j] {
+            continue;
+        }
+        let alpha = if a[j][r] > 0.0 { -norm } else { norm };
+        let mut v: Vec<f64> = a[j][r..].to_vec();
+        v[0] -= alpha;
+        let vv: f64 = v.iter().map(|x| x * x).sum();
+        for col in a.iter_mut().skip(j).chain(std::iter::once(&mut b)) {
+            let dot: f64 = v.iter().zip(&col[r..]).map(|(p, q)| p * q).sum();
+            let f = 2.0 * dot / vv;
+            for (c, p) in col[r..].iter_mut().zip(&v) {
+                *c -= f * p;
+            }
+        }
+        r += 1;
+    }
+    // After the reflections, the residual is the part of b below the pivot rows.
+    let ss_res: f64 = b[r..].iter().map(|v| v * v).sum();
+    let m = y[..n].iter().sum::<f64>() / n as f64;
+    let ss_tot: f64 = y[..n].iter().map(|v| (v - m) * (v - m)).sum();
+    if ss_tot == 0.0 {
+        return f64::NAN;
+    }
+    1.0 - ss_res / ss_tot
+}
+
 /// How a figure of the write-up compares with ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -287,6 +343,32 @@ pub fn median_verdict(
 
 #[cfg(test)]
 mod tests {
+    use super::least_squares_r2;
+
+    #[test]
+    fn least_squares_r2_known_answers() {
+        // Exactly linear data (badly scaled columns): R² = 1.
+        let rows: Vec<Vec<f64>> = (0..50)
+            .map(|i| vec![i as f64 * 1e6, ((i * 7) % 11) as f64 * 1e-6])
+            .collect();
+        let y: Vec<f64> = rows
+            .iter()
+            .map(|r| 3.0 + 2e-6 * r[0] - 4e6 * r[1])
+            .collect();
+        assert!((least_squares_r2(&rows, &y) - 1.0).abs() < 1e-9);
+        // A straight-line fit of y = x² on x = 0..=4: the line 4x − 2 leaves a residual sum
+        // of squares of 14, of a total 174 about the mean 6, so R² = 1 − 14/174.
+        let rows: Vec<Vec<f64>> = (0..5).map(|i| vec![i as f64]).collect();
+        let y: Vec<f64> = (0..5).map(|i| (i * i) as f64).collect();
+        assert!((least_squares_r2(&rows, &y) - (1.0 - 14.0 / 174.0)).abs() < 1e-12);
+        // A duplicated column adds nothing.
+        let dup: Vec<Vec<f64>> = rows.iter().map(|r| vec![r[0], 2.0 * r[0]]).collect();
+        assert!((least_squares_r2(&dup, &y) - (1.0 - 14.0 / 174.0)).abs() < 1e-9);
+        // Too few rows, constant target.
+        assert!(least_squares_r2(&rows[..2], &y[..2]).is_nan());
+        assert!(least_squares_r2(&rows, &[1.0; 5]).is_nan());
+    }
+
     use super::*;
 
     #[test]

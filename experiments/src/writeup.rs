@@ -13,11 +13,11 @@ use initsift_batch::lockstep::Preset;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, RunOutcome};
 use initsift_batch::score::FusedScorer;
 use initsift_init::select::Score;
-use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
+use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules, Trainer};
 use serde::{Deserialize, Serialize};
 
 use crate::report::md_table;
-use crate::stats::{mean, pearson, percentile};
+use crate::stats::{least_squares_r2, mean, pearson, percentile};
 use crate::study::PaperScan;
 use crate::xor::accuracy_buckets;
 
@@ -404,6 +404,94 @@ pub struct TraceReplay {
     pub r_epochs_distance: f64,
     /// Pearson r of epochs vs the initial loss over these runs.
     pub r_epochs_initial_loss: f64,
+    /// In-sample R² of the least-squares fit of the article's 18 features to the epochs
+    /// remaining, over the article's dataset rebuilt from these runs' traces (the article:
+    /// 0.9666 from a gradient-trained fit of the same linear form).
+    pub article_fit_r2: f64,
+    /// The same without the three ln(|d| + 1e-8) features.
+    pub without_logs_r2: f64,
+    /// The same with the L2 distance to the trace's endpoint alone.
+    pub distance_only_r2: f64,
+}
+
+/// The article's 18 features of a trace point θ_j against the trace's endpoint θ_f
+/// (tr_xor_configs.md §2(c)): the differences d = θ_j − θ_f, ‖d‖₁, ‖d‖₂, the cosine distance
+/// 1 − cos(θ_j, θ_f), |d|, θ_j / (θ_f + 1e-8), ln(|d| + 1e-8), and the pairwise products of d.
+fn article_features(point: &[f64], end: &[f64]) -> Vec<f64> {
+    let d: Vec<f64> = point.iter().zip(end).map(|(p, e)| p - e).collect();
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let cosine = point.iter().zip(end).map(|(p, e)| p * e).sum::<f64>() / (norm(point) * norm(end));
+    let mut f = d.clone();
+    f.push(d.iter().map(|x| x.abs()).sum());
+    f.push(norm(&d));
+    f.push(1.0 - cosine);
+    f.extend(d.iter().map(|x| x.abs()));
+    f.extend(point.iter().zip(end).map(|(p, e)| p / (e + 1e-8)));
+    f.extend(d.iter().map(|x| (x.abs() + 1e-8).ln()));
+    for i in 0..d.len() {
+        for j in i + 1..d.len() {
+            f.push(d[i] * d[j]);
+        }
+    }
+    f
+}
+
+/// The article's regression dataset.
+struct ArticleDataset {
+    /// The 18 features per row.
+    rows: Vec<Vec<f64>>,
+    /// The target: epochs remaining.
+    remaining: Vec<f64>,
+    /// ‖θ_j − θ_f‖₂ per row.
+    distance: Vec<f64>,
+}
+
+/// The article's dataset from runs of `config`: for each run, the parameters after every
+/// optimizer step (its trace, as the reference's ParameterTraceMonitor records it); every point
+/// but the last becomes a row of features against the last, with the epochs remaining as the
+/// target. Traces come from the engine's Trainer stopped after 1, 2, … steps, which takes the
+/// same steps as the full run.
+fn article_dataset(
+    config: LockstepConfig,
+    arm: &WriteupArm,
+    epochs: &[usize],
+) -> Result<ArticleDataset> {
+    let x = initsift_data::xor::inputs_centered();
+    let y = ndarray::Array2::from_shape_vec((4, config.preset.outputs()), config.preset.targets())?;
+    let longest = epochs.iter().copied().max().unwrap_or(0);
+    let mut trainers = (1..=longest)
+        .map(|steps| {
+            let mut c = config.train_config();
+            c.stop.max_epochs = steps;
+            Trainer::new(&config.preset.spec(), x.view(), y.view(), c)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (mut rows, mut remaining, mut distance) = (Vec::new(), Vec::new(), Vec::new());
+    for (run, &e) in arm.runs.iter().zip(epochs) {
+        let trace = trainers[..e]
+            .iter_mut()
+            .map(|t| {
+                Ok(t.train(&run.init)?
+                    .params
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect())
+            })
+            .collect::<Result<Vec<Vec<f64>>>>()?;
+        let end = &trace[e - 1];
+        for (j, point) in trace[..e - 1].iter().enumerate() {
+            let features = article_features(point, end);
+            // ‖d‖₂ follows the n differences and ‖d‖₁.
+            distance.push(features[end.len() + 1]);
+            rows.push(features);
+            remaining.push((e - 1 - j) as f64);
+        }
+    }
+    Ok(ArticleDataset {
+        rows,
+        remaining,
+        distance,
+    })
 }
 
 /// Replays `study`'s single traced arm (abs1_convergence) with the lockstep trainer under its
@@ -425,6 +513,19 @@ pub fn replay_traces(study: &str, isa: Isa) -> Result<TraceReplay> {
     let distance: Vec<f64> = o.iter().map(|o| o.distance).collect();
     let initial: Vec<f64> = o.iter().map(|o| o.initial_loss).collect();
     let total = o.iter().map(|o| o.epochs as u64).sum::<u64>();
+    let epochs_per_run: Vec<usize> = o.iter().map(|o| o.epochs).collect();
+    let ArticleDataset {
+        rows,
+        remaining,
+        distance: trace_distance,
+    } = article_dataset(config, arm, &epochs_per_run)?;
+    let distance_rows: Vec<Vec<f64>> = trace_distance.iter().map(|&d| vec![d]).collect();
+    // The logs follow d, ‖d‖₁, ‖d‖₂, the cosine distance, |d| and the ratios: 3n + 3 in.
+    let n = config.preset.param_len();
+    let without_logs: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| [&r[..3 * n + 3], &r[4 * n + 3..]].concat())
+        .collect();
     Ok(TraceReplay {
         seed: runs.seed,
         torch_version,
@@ -439,6 +540,9 @@ pub fn replay_traces(study: &str, isa: Isa) -> Result<TraceReplay> {
         dataset_rows: total - o.len() as u64,
         r_epochs_distance: pearson(&epochs, &distance),
         r_epochs_initial_loss: pearson(&epochs, &initial),
+        article_fit_r2: least_squares_r2(&rows, &remaining),
+        without_logs_r2: least_squares_r2(&without_logs, &remaining),
+        distance_only_r2: least_squares_r2(&distance_rows, &remaining),
     })
 }
 
