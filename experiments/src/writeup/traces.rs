@@ -12,7 +12,8 @@ use crate::stats::{least_squares_r2, mean, pearson};
 
 /// The abs1 runs behind the write-up's convergence-time article, replayed: the statistics of
 /// their trace lengths (epochs completed; the article's dataset has one row per recorded epoch
-/// but the last of each trace), and the across-run relations this report measures at 10⁴ runs.
+/// but the last of each trace), the across-run relations the report measures at 10⁴ runs, and
+/// the article's fit rebuilt from the traces.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceReplay {
     /// The reference's seed.
