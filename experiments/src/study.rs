@@ -10,8 +10,8 @@ use crate::plot::{self, Interval};
 use crate::report::{OutputDir, md_table, pct, pct_ci};
 use crate::stats::{Verdict, Z95, mean, percentile, rate_verdict, stat_verdict, wilson};
 use crate::xor::{
-    Arm, ArmRuns, ArmSummary, LossStats, Study, accuracy_buckets, derive_seed, initial_scores,
-    run_arm, summarize,
+    Arm, ArmRuns, ArmSummary, LossStats, Study, derive_seed, initial_scores, run_arm, summarize,
+    writeup_accuracy_buckets,
 };
 
 /// The write-up's statistics of its 100-draw initial-loss scan.
@@ -127,8 +127,7 @@ pub fn initial_loss(study: &Study, pilot: usize, paper: &PaperScan) -> Result<In
             }
         })
         .collect();
-    let b = accuracy_buckets(&scores);
-    let ours = [b[4], b[3], b[2], b[1] + b[0]];
+    let ours = writeup_accuracy_buckets(&scores);
     let accuracy = ["100 %", "75 %", "50 %", "≤ 25 %"]
         .iter()
         .zip(paper.accuracy_pct.iter().zip(ours))

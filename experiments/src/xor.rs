@@ -602,6 +602,12 @@ impl LossStats {
     }
 }
 
+/// Shares of initial accuracies in the write-up's buckets: 100 %, 75 %, 50 %, ≤ 25 %.
+pub fn writeup_accuracy_buckets(scores: &[Score]) -> [f64; 4] {
+    let b = accuracy_buckets(scores);
+    [b[4], b[3], b[2], b[1] + b[0]]
+}
+
 /// Shares of initial accuracies in the buckets 0, 25, 50, 75, 100 %.
 pub fn accuracy_buckets(scores: &[Score]) -> [f64; 5] {
     let mut counts = [0usize; 5];

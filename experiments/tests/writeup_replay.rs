@@ -31,9 +31,10 @@ fn check(
             replay.control_is_scan_prefix,
             "{study}: control inits vs scan"
         );
-        let s = replay.scan.expect("the study has a scan");
+        let replayed = replay.scan.expect("the study has a scan");
+        let s = replayed.losses;
         assert_eq!(
-            s.accuracy_pct.map(f64::round),
+            replayed.accuracy_pct.map(f64::round),
             accuracy_pct,
             "{study}: initial accuracy buckets"
         );

@@ -12,7 +12,7 @@ use super::{load, recipe, train_arm};
 use crate::report::md_table;
 use crate::stats::{mean, percentile};
 use crate::study::PaperScan;
-use crate::xor::accuracy_buckets;
+use crate::xor::{LossStats, writeup_accuracy_buckets};
 
 /// An arm's figures as the write-up prints them (epochs are `int(np.percentile(...))` over all
 /// 50 runs, failures included).
@@ -126,16 +126,8 @@ impl ReplayArm {
 /// The scan's statistics, computed by the fused scorer from the write-up's 100 inits.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ReplayScan {
-    /// Mean initial loss.
-    pub mean: f64,
-    /// Median (numpy linear interpolation).
-    pub median: f64,
-    /// 25th percentile.
-    pub p25: f64,
-    /// Minimum.
-    pub min: f64,
-    /// Maximum.
-    pub max: f64,
+    /// Initial-loss statistics (numpy's linear-interpolation percentiles).
+    pub losses: LossStats,
     /// Shares of initial accuracy 100 %, 75 %, 50 %, ≤ 25 %, in percent.
     pub accuracy_pct: [f64; 4],
 }
@@ -171,14 +163,9 @@ pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<
     } else {
         let scores = initial_scores(&runs.scan, config, isa)?;
         let losses: Vec<f64> = scores.iter().map(|s| f64::from(s.loss)).collect();
-        let b = accuracy_buckets(&scores).map(|share| 100.0 * share);
         Some(ReplayScan {
-            mean: mean(&losses),
-            median: percentile(&losses, 50.0),
-            p25: percentile(&losses, 25.0),
-            min: losses.iter().copied().fold(f64::INFINITY, f64::min),
-            max: losses.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            accuracy_pct: [b[4], b[3], b[2], b[1] + b[0]],
+            losses: LossStats::of(&losses),
+            accuracy_pct: writeup_accuracy_buckets(&scores).map(|share| 100.0 * share),
         })
     };
 
@@ -246,7 +233,8 @@ fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Resul
 
 /// The replay as a report section.
 pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
-    let scan = r.scan.as_ref().map_or_else(String::new, |s| {
+    let scan = r.scan.as_ref().map_or_else(String::new, |scan| {
+        let s = &scan.losses;
         md_table(
             &[
                 "statistic",
@@ -267,7 +255,7 @@ pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
             .chain([vec![
                 "initial accuracy 100 / 75 / 50 / ≤ 25 % (percent of draws)".to_string(),
                 paper.accuracy_pct.map(|p| p.to_string()).join(" / "),
-                s.accuracy_pct.map(|p| format!("{p:.0}")).join(" / "),
+                scan.accuracy_pct.map(|p| format!("{p:.0}")).join(" / "),
             ]])
             .collect::<Vec<_>>(),
         )
