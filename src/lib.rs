@@ -5,6 +5,7 @@
 
 pub use initsift_batch as batch;
 pub use initsift_data as data;
+pub use initsift_datadep as datadep;
 pub use initsift_init as init;
 pub use initsift_nn as nn;
 pub use initsift_tensor as tensor;

@@ -100,12 +100,30 @@ impl Graph {
         values: &mut Values<T>,
         last: NodeId,
     ) -> Result<()> {
+        self.eval_range_into(params, inputs, values, 0, last)
+    }
+
+    /// Evaluates the nodes with index `first..=last` only, reading nodes before `first` from
+    /// `values` as an earlier evaluation at the same `params` and `inputs` left them: e.g. one
+    /// of two gradients appended after a shared forward pass (`first` = [`Graph::len`] before
+    /// the gradient was appended), chosen once the forward values are known.
+    /// A buffer that does not fit this graph is laid out afresh and evaluated from node 0.
+    pub fn eval_range_into<T: Real>(
+        &self,
+        params: &[T],
+        inputs: &[ArrayView2<'_, T>],
+        values: &mut Values<T>,
+        first: usize,
+        last: NodeId,
+    ) -> Result<()> {
         self.check_id(last)?;
         self.check_feed(params.len(), inputs)?;
+        let mut first = first.min(last.index());
         if !values.fits(self) {
             *values = Values::for_graph(self);
+            first = 0;
         }
-        for (i, node) in self.nodes()[..=last.index()].iter().enumerate() {
+        for (i, node) in self.nodes()[..=last.index()].iter().enumerate().skip(first) {
             let (done, rest) = values.data.split_at_mut(values.offsets[i]);
             let out = &mut rest[..node.shape.len()];
             let arg = |id: NodeId| -> &[T] {
