@@ -21,7 +21,7 @@ pub fn digits64(rows: usize) -> (Array2<f64>, Array2<f64>) {
 }
 
 /// Fixed parameters: tensor k, entry j = s·sin(0.7·j + 0.3·k + 1) with s = 1/√fan_in for
-/// weights and 0.1/√fan_in for biases.
+/// weights and 0.1/√fan_in for biases, rounded to f32 (as `initialize` takes them).
 pub fn fixed_params(spec: &ModelSpec) -> Vec<f64> {
     let mut theta = vec![0.0; spec.param_len()];
     for (k, b) in spec.param_layout().iter().enumerate() {
@@ -30,7 +30,7 @@ pub fn fixed_params(spec: &ModelSpec) -> Vec<f64> {
             ParamKind::Bias => 0.1,
         } / (b.fan_in as f64).sqrt();
         for (j, t) in theta[b.range()].iter_mut().enumerate() {
-            *t = s * (0.7 * j as f64 + 0.3 * k as f64 + 1.0).sin();
+            *t = (s * (0.7 * j as f64 + 0.3 * k as f64 + 1.0).sin()) as f32 as f64;
         }
     }
     theta
