@@ -284,16 +284,44 @@ fn bidx(s: Shape, i: usize, j: usize) -> usize {
 }
 
 fn binary<T: Real>(f: Binary, a: &[T], sa: Shape, b: &[T], sb: Shape, out: &mut [T], so: Shape) {
-    let op = |x: T, y: T| match f {
-        Binary::Add => x + y,
-        Binary::Sub => x - y,
-        Binary::Mul => x * y,
-        Binary::Div => x / y,
-    };
+    // One monomorphic loop per op: a `match` inside the element loop is not hoisted, and
+    // dispatching per element cost more than the arithmetic.
+    match f {
+        Binary::Add => binary_with(|x, y| x + y, a, sa, b, sb, out, so),
+        Binary::Sub => binary_with(|x, y| x - y, a, sa, b, sb, out, so),
+        Binary::Mul => binary_with(|x, y| x * y, a, sa, b, sb, out, so),
+        Binary::Div => binary_with(|x, y| x / y, a, sa, b, sb, out, so),
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn binary_with<T: Real>(
+    op: impl Fn(T, T) -> T,
+    a: &[T],
+    sa: Shape,
+    b: &[T],
+    sb: Shape,
+    out: &mut [T],
+    so: Shape,
+) {
     if sa == so && sb == so {
         out.iter_mut()
             .zip(a.iter().zip(b))
             .for_each(|(o, (&x, &y))| *o = op(x, y));
+    } else if sa == so && sb.len() == 1 {
+        let y = b[0];
+        out.iter_mut().zip(a).for_each(|(o, &x)| *o = op(x, y));
+    } else if sb == so && sa.len() == 1 {
+        let x = a[0];
+        out.iter_mut().zip(b).for_each(|(o, &y)| *o = op(x, y));
+    } else if sa == so && sb.rows == 1 {
+        for (row_o, row_a) in out.chunks_exact_mut(so.cols).zip(a.chunks_exact(so.cols)) {
+            row_o
+                .iter_mut()
+                .zip(row_a.iter().zip(b))
+                .for_each(|(o, (&x, &y))| *o = op(x, y));
+        }
     } else {
         for i in 0..so.rows {
             for j in 0..so.cols {
