@@ -17,7 +17,11 @@ use initsift_nn::{Activation, Loss, ModelSpec, ParamKind};
 fn fixed_params(spec: &ModelSpec) -> Vec<f32> {
     let mut theta = vec![0.0f32; spec.param_len()];
     for (k, b) in spec.param_layout().iter().enumerate() {
-        let s = if b.kind == ParamKind::Weight { 1.0 } else { 0.1 } / (b.fan_in as f64).sqrt();
+        let s = if b.kind == ParamKind::Weight {
+            1.0
+        } else {
+            0.1
+        } / (b.fan_in as f64).sqrt();
         for (j, t) in theta[b.range()].iter_mut().enumerate() {
             *t = (s * (0.7 * j as f64 + 0.3 * k as f64 + 1.0).sin()) as f32;
         }
@@ -66,7 +70,9 @@ fn methods(c: &mut Criterion) {
         ),
     ];
     let mut group = c.benchmark_group("datadep/digits_64-32-10_B64_T100");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     for (name, config) in &configs {
         if let DataDependent::Nio(n) = config {
             debug_assert_eq!(n.target, OptTarget::GcGnSqrt);

@@ -254,11 +254,23 @@ pub(crate) fn require(
 }
 
 pub(crate) fn positive(method: &'static str, name: &'static str, value: f64) -> Result<()> {
-    require(method, name, value, value > 0.0 && value.is_finite(), "must be finite and > 0")
+    require(
+        method,
+        name,
+        value,
+        value > 0.0 && value.is_finite(),
+        "must be finite and > 0",
+    )
 }
 
 pub(crate) fn iterations(method: &'static str, value: usize) -> Result<()> {
-    require(method, "iterations", value as f64, value > 0, "must be at least 1")
+    require(
+        method,
+        "iterations",
+        value as f64,
+        value > 0,
+        "must be at least 1",
+    )
 }
 
 /// The batch size B a config asks for, checked against the rows available.
@@ -269,8 +281,20 @@ pub(crate) fn batch_rows(
     min: usize,
 ) -> Result<usize> {
     let b = batch_size.unwrap_or(rows);
-    require(method, "batch_size", b as f64, b <= rows, "is larger than the number of data rows")?;
-    require(method, "batch_size", b as f64, b >= min, "is too small for this method")?;
+    require(
+        method,
+        "batch_size",
+        b as f64,
+        b <= rows,
+        "is larger than the number of data rows",
+    )?;
+    require(
+        method,
+        "batch_size",
+        b as f64,
+        b >= min,
+        "is too small for this method",
+    )?;
     Ok(b)
 }
 
@@ -284,15 +308,33 @@ impl LsuvConfig {
 /// Scale-optimizer fields GradInit and NIO share.
 pub(crate) fn rescale_fields(method: &'static str, lr: f64, min: f64, clip: f64) -> Result<()> {
     positive(method, "lr", lr)?;
-    require(method, "min_scale", min, min >= 0.0 && min.is_finite(), "must be finite and >= 0")?;
-    require(method, "grad_clip", clip, clip >= 0.0 && !clip.is_nan(), "must be >= 0 (0 = off)")
+    require(
+        method,
+        "min_scale",
+        min,
+        min >= 0.0 && min.is_finite(),
+        "must be finite and >= 0",
+    )?;
+    require(
+        method,
+        "grad_clip",
+        clip,
+        clip >= 0.0 && !clip.is_nan(),
+        "must be >= 0 (0 = off)",
+    )
 }
 
 impl GradInitConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         let m = "grad_init";
         positive(m, "eta", self.eta)?;
-        require(m, "gamma", self.gamma, self.gamma > 0.0, "must be > 0 (+inf: no constraint)")?;
+        require(
+            m,
+            "gamma",
+            self.gamma,
+            self.gamma > 0.0,
+            "must be > 0 (+inf: no constraint)",
+        )?;
         rescale_fields(m, self.lr, self.min_scale, self.grad_clip)?;
         if let Some(max) = self.max_scale {
             let ok = max >= self.min_scale && !max.is_nan();
@@ -306,12 +348,36 @@ impl NioConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         let m = "nio";
         let d = self.sub_batches as f64;
-        require(m, "sub_batches", d, self.sub_batches >= 2, "must be at least 2 (GC is a mean over pairs)")?;
+        require(
+            m,
+            "sub_batches",
+            d,
+            self.sub_batches >= 2,
+            "must be at least 2 (GC is a mean over pairs)",
+        )?;
         let r = self.overlap;
-        require(m, "overlap", r, (0.0..1.0).contains(&r), "must be in [0, 1)")?;
-        require(m, "gamma", self.gamma, self.gamma > 0.0, "must be > 0 (+inf: no constraint)")?;
+        require(
+            m,
+            "overlap",
+            r,
+            (0.0..1.0).contains(&r),
+            "must be in [0, 1)",
+        )?;
+        require(
+            m,
+            "gamma",
+            self.gamma,
+            self.gamma > 0.0,
+            "must be > 0 (+inf: no constraint)",
+        )?;
         rescale_fields(m, self.lr, self.min_scale, self.grad_clip)?;
-        require(m, "gn_mul", self.gn_mul, self.gn_mul.is_finite(), "must be finite")?;
+        require(
+            m,
+            "gn_mul",
+            self.gn_mul,
+            self.gn_mul.is_finite(),
+            "must be finite",
+        )?;
         iterations(m, self.iterations)
     }
 }
@@ -321,7 +387,13 @@ impl MetaInitConfig {
         let m = "meta_init";
         positive(m, "lr", self.lr)?;
         let mu = self.momentum;
-        require(m, "momentum", mu, (0.0..1.0).contains(&mu), "must be in [0, 1)")?;
+        require(
+            m,
+            "momentum",
+            mu,
+            (0.0..1.0).contains(&mu),
+            "must be in [0, 1)",
+        )?;
         positive(m, "eps", self.eps)?;
         iterations(m, self.iterations)
     }

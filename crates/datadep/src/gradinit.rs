@@ -15,7 +15,10 @@ use crate::rescale::{RescaleAdam, scaled, zero_norm};
 use crate::trace::{Recorder, StepKind, Trace, first_non_finite};
 
 /// Two loads stacked.
-fn stack(a: &(Array2<f64>, Array2<f64>), b: &(Array2<f64>, Array2<f64>)) -> (Array2<f64>, Array2<f64>) {
+fn stack(
+    a: &(Array2<f64>, Array2<f64>),
+    b: &(Array2<f64>, Array2<f64>),
+) -> (Array2<f64>, Array2<f64>) {
     (
         concatenate![Axis(0), a.0, b.0],
         concatenate![Axis(0), a.1, b.1],

@@ -48,8 +48,7 @@ mod subbatch;
 mod trace;
 
 pub use config::{
-    DataDependent, GradInitConfig, LsuvConfig, MetaInitConfig, NioConfig, OptTarget,
-    StepOptimizer,
+    DataDependent, GradInitConfig, LsuvConfig, MetaInitConfig, NioConfig, OptTarget, StepOptimizer,
 };
 pub use error::{Error, Result};
 pub use gradcosine::{GradCosine, GradCosineValues, Quantity};

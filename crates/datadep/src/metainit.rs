@@ -23,7 +23,13 @@ pub(crate) fn run(p: &Problem, c: &MetaInitConfig) -> Result<(Vec<f64>, Trace)> 
         .collect();
     let base_norms: Vec<f64> = weights
         .iter()
-        .map(|&k| p.base[p.layout[k].range()].iter().map(|v| v * v).sum::<f64>().sqrt())
+        .map(|&k| {
+            p.base[p.layout[k].range()]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt()
+        })
         .collect();
     let mut scales = vec![1.0; p.layout.len()];
     let mut memory = vec![0.0; weights.len()];
@@ -57,4 +63,3 @@ pub(crate) fn run(p: &Problem, c: &MetaInitConfig) -> Result<(Vec<f64>, Trace)> 
     }
     Ok((scaled(&p.layout, &p.base, &scales), rec.finish()))
 }
-

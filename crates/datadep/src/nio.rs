@@ -13,7 +13,13 @@ pub(crate) fn run(p: &Problem, c: &NioConfig) -> Result<(Vec<f64>, Trace)> {
     c.validate()?;
     let b = batch_rows("nio", c.batch_size, p.rows(), 1)?;
     let d = c.sub_batches as f64;
-    require("nio", "sub_batches", d, d <= b as f64, "is larger than the batch size")?;
+    require(
+        "nio",
+        "sub_batches",
+        d,
+        d <= b as f64,
+        "is larger than the batch size",
+    )?;
     let mut gc = GradCosine::new(
         &p.spec,
         p.loss,

@@ -161,4 +161,3 @@ impl OneStepLoss {
         Ok((j, h))
     }
 }
-

@@ -56,7 +56,10 @@ impl GradientQuotient {
             });
         }
         let count: usize = weights.iter().map(ParamBlock::len).sum();
-        let gq = g.scale(total.expect("a Linear layer has a weight"), 1.0 / count as f64);
+        let gq = g.scale(
+            total.expect("a Linear layer has a weight"),
+            1.0 / count as f64,
+        );
         let grad_first = g.len();
         let grads = g.grad(gq, &wnodes)?;
         let values = Values::for_graph(&g);

@@ -38,7 +38,13 @@ pub struct RescaleAdam {
 impl RescaleAdam {
     /// One scale per tensor, all 1; `min_scale[k]` is tensor k's α_min; `zero_norm[k]` marks
     /// tensors that start at norm 0 (never updated). `clip` 0 turns clipping off.
-    pub fn new(lr: f64, clip: f64, min_scale: Vec<f64>, max_scale: Option<f64>, zero_norm: Vec<bool>) -> Self {
+    pub fn new(
+        lr: f64,
+        clip: f64,
+        min_scale: Vec<f64>,
+        max_scale: Option<f64>,
+        zero_norm: Vec<bool>,
+    ) -> Self {
         let state = vec![
             ScaleState {
                 alpha: 1.0,

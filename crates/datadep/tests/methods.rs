@@ -4,11 +4,10 @@
 
 mod common;
 
-use common::{digits, digits64, digits_relu, fixed_params};
+use common::{digits, digits_relu, digits64, fixed_params};
 use initsift_datadep::{
-    Data, DataDependent, GradCosine, GradInitConfig, GradientQuotient, LsuvConfig,
-    MetaInitConfig, NioConfig, OneStepLoss, OptTarget, StepKind, StepOptimizer, sub_batches,
-    initialize,
+    Data, DataDependent, GradCosine, GradInitConfig, GradientQuotient, LsuvConfig, MetaInitConfig,
+    NioConfig, OneStepLoss, OptTarget, StepKind, StepOptimizer, initialize, sub_batches,
 };
 use initsift_nn::{Loss, ModelSpec, ParamKind};
 use initsift_tensor::Graph;
@@ -35,7 +34,8 @@ fn gradcosine_of_identical_sub_batches_is_one() {
     let (x, y) = digits64(16);
     let xs = concatenate![Axis(0), x, x, x];
     let ys = concatenate![Axis(0), y, y, y];
-    let mut gc = GradCosine::new(&spec, Loss::CrossEntropy, 48, 3, 0.0, OptTarget::Gc, 1.0).unwrap();
+    let mut gc =
+        GradCosine::new(&spec, Loss::CrossEntropy, 48, 3, 0.0, OptTarget::Gc, 1.0).unwrap();
     let v = gc.evaluate(&theta, xs.view(), ys.view()).unwrap();
     assert!((v.gc - 1.0).abs() < 1e-12, "GC = {}", v.gc);
     assert!(v.var.abs() < 1e-12 * v.gn * v.gn, "V = {}", v.var);
@@ -52,12 +52,18 @@ fn layer_variances(spec: &ModelSpec, theta: &[f32], x: &Array2<f32>) -> Vec<f64>
         if !matches!(l, initsift_nn::Layer::Linear { .. }) {
             continue;
         }
-        let prefix = ModelSpec::new("prefix", spec.input_dim(), spec.layers()[..=i].to_vec()).unwrap();
+        let prefix =
+            ModelSpec::new("prefix", spec.input_dim(), spec.layers()[..=i].to_vec()).unwrap();
         let mut g = Graph::new();
-        let input = g.input(initsift_tensor::Shape::new(x.nrows(), x.ncols())).unwrap();
+        let input = g
+            .input(initsift_tensor::Shape::new(x.nrows(), x.ncols()))
+            .unwrap();
         let o = prefix.build(&mut g, input).unwrap().output;
         let xs = x.mapv(f64::from);
-        let th: Vec<f64> = theta[..prefix.param_len()].iter().map(|&v| f64::from(v)).collect();
+        let th: Vec<f64> = theta[..prefix.param_len()]
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
         let v = g.eval(&th, &[xs.view()]).unwrap();
         let vals = v.slice(o);
         let n = vals.len() as f64;
@@ -78,11 +84,15 @@ fn lsuv_output_variances_are_one_within_tol() {
             ..LsuvConfig::default()
         };
         let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
-        let (theta, trace) = initialize(&spec, &base, data, &DataDependent::Lsuv(config.clone())).unwrap();
+        let (theta, trace) =
+            initialize(&spec, &base, data, &DataDependent::Lsuv(config.clone())).unwrap();
         assert!(trace.diverged.is_none());
         let batch = x.slice(s![..128, ..]).to_owned();
         for (l, v) in layer_variances(&spec, &theta, &batch).iter().enumerate() {
-            assert!((v - 1.0).abs() <= config.tol + 1e-6, "{widths} layer {l}: Var = {v}");
+            assert!(
+                (v - 1.0).abs() <= config.tol + 1e-6,
+                "{widths} layer {l}: Var = {v}"
+            );
         }
         // Every layer was visited, in order.
         let layers: Vec<usize> = trace
@@ -117,16 +127,23 @@ fn nio_constraint_steps_bring_gn_under_gamma() {
     assert!(first.constraint.unwrap() > gamma);
     for s in &trace.steps {
         let active = s.constraint.unwrap() > gamma;
-        assert_eq!(active, s.kind == StepKind::Constraint, "step {}", s.iteration);
+        assert_eq!(
+            active,
+            s.kind == StepKind::Constraint,
+            "step {}",
+            s.iteration
+        );
     }
     let reached = trace
         .steps
         .iter()
         .position(|s| s.constraint.unwrap() <= gamma)
         .expect("GN falls under γ");
-    assert!(trace.steps[reached..]
-        .iter()
-        .all(|s| s.constraint.unwrap() <= 1.2 * gamma));
+    assert!(
+        trace.steps[reached..]
+            .iter()
+            .all(|s| s.constraint.unwrap() <= 1.2 * gamma)
+    );
 }
 
 #[test]
@@ -144,11 +161,22 @@ fn gradinit_constraint_steps_bring_the_norm_under_gamma() {
             ..GradInitConfig::default()
         };
         let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
-        let (_, trace) = initialize(&spec, &base32(&spec), data, &DataDependent::GradInit(config)).unwrap();
+        let (_, trace) = initialize(
+            &spec,
+            &base32(&spec),
+            data,
+            &DataDependent::GradInit(config),
+        )
+        .unwrap();
         assert_eq!(trace.steps[0].kind, StepKind::Constraint, "{opt:?}");
         for s in &trace.steps {
             let active = s.constraint.unwrap() > gamma;
-            assert_eq!(active, s.kind == StepKind::Constraint, "{opt:?} step {}", s.iteration);
+            assert_eq!(
+                active,
+                s.kind == StepKind::Constraint,
+                "{opt:?} step {}",
+                s.iteration
+            );
             assert_eq!(s.objective.is_some(), !active);
         }
         assert!(
@@ -176,9 +204,13 @@ fn objectives_improve_over_the_run_on_digits() {
         ..NioConfig::default()
     };
     let (after, _) = initialize(&spec, &base, data, &DataDependent::Nio(nio)).unwrap();
-    let mut gc = GradCosine::new(&spec, Loss::CrossEntropy, 256, 2, 0.0, OptTarget::Gc, 1.0).unwrap();
+    let mut gc =
+        GradCosine::new(&spec, Loss::CrossEntropy, 256, 2, 0.0, OptTarget::Gc, 1.0).unwrap();
     let before_gc = gc.evaluate(&base64, x64.view(), y64.view()).unwrap().gc;
-    let after_gc = gc.evaluate(&as64(&after), x64.view(), y64.view()).unwrap().gc;
+    let after_gc = gc
+        .evaluate(&as64(&after), x64.view(), y64.view())
+        .unwrap()
+        .gc;
     assert!(after_gc > before_gc + 0.01, "GC {before_gc} → {after_gc}");
 
     // GradInit (SGD): the loss after one normalized step, S = rows [0,128), S̃ = [128, 256).
@@ -190,14 +222,25 @@ fn objectives_improve_over_the_run_on_digits() {
         ..GradInitConfig::default()
     };
     let (after, _) = initialize(&spec, &base, data, &DataDependent::GradInit(gi)).unwrap();
-    let mut one = OneStepLoss::new(&spec, Loss::CrossEntropy, 128, StepOptimizer::Sgd, true, 0.1).unwrap();
+    let mut one = OneStepLoss::new(
+        &spec,
+        Loss::CrossEntropy,
+        128,
+        StepOptimizer::Sgd,
+        true,
+        0.1,
+    )
+    .unwrap();
     let one_step = |one: &mut OneStepLoss, theta: &[f64]| {
         let (xs, ys) = (x64.slice(s![..128, ..]), y64.slice(s![..128, ..]));
         let (xt, yt) = (x64.slice(s![128.., ..]), y64.slice(s![128.., ..]));
         let n = one.norm(theta, xs, ys).unwrap();
         one.objective(theta, &n.direction, xt, yt, theta).unwrap().0
     };
-    let (j0, j1) = (one_step(&mut one, &base64), one_step(&mut one, &as64(&after)));
+    let (j0, j1) = (
+        one_step(&mut one, &base64),
+        one_step(&mut one, &as64(&after)),
+    );
     assert!(j1 < 0.98 * j0, "one-step loss/η {j0} → {j1}");
 
     // MetaInit: GQ on the full batch falls (lr 0.01: Fig. 2's 0.1 moves these O(1) weight
@@ -219,14 +262,24 @@ fn objectives_improve_over_the_run_on_digits() {
 fn zero_norm_tensors_are_skipped() {
     let spec = digits_relu();
     let mut base = base32(&spec);
-    for b in spec.param_layout().iter().filter(|b| b.kind == ParamKind::Bias) {
+    for b in spec
+        .param_layout()
+        .iter()
+        .filter(|b| b.kind == ParamKind::Bias)
+    {
         base[b.range()].iter_mut().for_each(|v| *v = 0.0);
     }
     let (x, y) = digits(64);
     let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
     for config in [
-        DataDependent::Nio(NioConfig { iterations: 10, ..NioConfig::default() }),
-        DataDependent::GradInit(GradInitConfig { iterations: 10, ..GradInitConfig::default() }),
+        DataDependent::Nio(NioConfig {
+            iterations: 10,
+            ..NioConfig::default()
+        }),
+        DataDependent::GradInit(GradInitConfig {
+            iterations: 10,
+            ..GradInitConfig::default()
+        }),
     ] {
         let (theta, trace) = initialize(&spec, &base, data, &config).unwrap();
         for (k, b) in spec.param_layout().iter().enumerate() {
@@ -235,7 +288,11 @@ fn zero_norm_tensors_are_skipped() {
                 assert!(trace.steps.iter().all(|s| s.scales[k] == 1.0));
             }
         }
-        assert!(trace.steps.last().unwrap().scales[0] != 1.0, "{}", config.name());
+        assert!(
+            trace.steps.last().unwrap().scales[0] != 1.0,
+            "{}",
+            config.name()
+        );
     }
 }
 
@@ -283,7 +340,12 @@ fn lsuv_stops_at_a_dead_layer_with_finite_parameters() {
     let (theta, trace) = initialize(&spec, &base, data, &config).unwrap();
     let d = trace.diverged.as_ref().expect("stops");
     assert!(d.iteration >= 1, "{d:?}");
-    assert!(trace.steps.iter().all(|s| s.kind == StepKind::Rescale { layer: 0 }));
+    assert!(
+        trace
+            .steps
+            .iter()
+            .all(|s| s.kind == StepKind::Rescale { layer: 0 })
+    );
     assert!(theta.iter().all(|v| v.is_finite()));
     assert_ne!(theta[layout[0].range()], base[layout[0].range()]);
     assert_eq!(theta[layout[2].range()], base[layout[2].range()]);
@@ -296,9 +358,20 @@ fn same_inputs_give_the_same_bits() {
     let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
     for config in [
         DataDependent::Lsuv(LsuvConfig::default()),
-        DataDependent::Nio(NioConfig { iterations: 5, batch_size: Some(64), ..NioConfig::released() }),
-        DataDependent::GradInit(GradInitConfig { iterations: 5, batch_size: Some(64), ..GradInitConfig::default() }),
-        DataDependent::MetaInit(MetaInitConfig { iterations: 5, ..MetaInitConfig::default() }),
+        DataDependent::Nio(NioConfig {
+            iterations: 5,
+            batch_size: Some(64),
+            ..NioConfig::released()
+        }),
+        DataDependent::GradInit(GradInitConfig {
+            iterations: 5,
+            batch_size: Some(64),
+            ..GradInitConfig::default()
+        }),
+        DataDependent::MetaInit(MetaInitConfig {
+            iterations: 5,
+            ..MetaInitConfig::default()
+        }),
     ] {
         let a = initialize(&spec, &base32(&spec), data, &config).unwrap();
         let b = initialize(&spec, &base32(&spec), data, &config).unwrap();
@@ -310,16 +383,24 @@ fn same_inputs_give_the_same_bits() {
 fn configs_round_trip_and_default_from_the_tag_alone() {
     let c: DataDependent = serde_json::from_str(r#"{"method": "nio"}"#).unwrap();
     assert_eq!(c, DataDependent::Nio(NioConfig::default()));
-    let c: DataDependent = serde_json::from_str(r#"{"method": "grad_init", "optimizer": "adam", "gamma": 10}"#).unwrap();
-    let DataDependent::GradInit(g) = &c else { panic!() };
-    assert_eq!((g.optimizer, g.gamma, g.eta), (StepOptimizer::Adam, 10.0, 0.1));
+    let c: DataDependent =
+        serde_json::from_str(r#"{"method": "grad_init", "optimizer": "adam", "gamma": 10}"#)
+            .unwrap();
+    let DataDependent::GradInit(g) = &c else {
+        panic!()
+    };
+    assert_eq!(
+        (g.optimizer, g.gamma, g.eta),
+        (StepOptimizer::Adam, 10.0, 0.1)
+    );
     for c in [
         DataDependent::Lsuv(LsuvConfig::default()),
         DataDependent::Nio(NioConfig::released()),
         DataDependent::GradInit(GradInitConfig::default()),
         DataDependent::MetaInit(MetaInitConfig::default()),
     ] {
-        let back: DataDependent = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        let back: DataDependent =
+            serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
     }
     assert!(serde_json::from_str::<DataDependent>(r#"{"method": "nio", "gama": 1}"#).is_err());
@@ -330,7 +411,16 @@ fn the_trace_serializes() {
     let spec = digits_relu();
     let (x, y) = digits(64);
     let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
-    let (_, trace) = initialize(&spec, &base32(&spec), data, &DataDependent::Nio(NioConfig { iterations: 3, ..NioConfig::default() })).unwrap();
+    let (_, trace) = initialize(
+        &spec,
+        &base32(&spec),
+        data,
+        &DataDependent::Nio(NioConfig {
+            iterations: 3,
+            ..NioConfig::default()
+        }),
+    )
+    .unwrap();
     let json = serde_json::to_value(&trace).unwrap();
     assert_eq!(json["method"], "nio");
     assert_eq!(json["steps"].as_array().unwrap().len(), 3);

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{digits64, digits_tanh, fixed_params, scaled};
+use common::{digits_tanh, digits64, fixed_params, scaled};
 use initsift_datadep::{
     GradCosine, GradientQuotient, OneStepLoss, OptTarget, Quantity, StepOptimizer,
 };
@@ -100,8 +100,14 @@ fn gradinit_one_step_loss_and_norm_match_finite_differences() {
     let spec = digits_tanh();
     let base = fixed_params(&spec);
     let (x, y) = digits64(64);
-    let (xs, ys) = (x.slice(ndarray::s![..32, ..]), y.slice(ndarray::s![..32, ..]));
-    let (xt, yt) = (x.slice(ndarray::s![32.., ..]), y.slice(ndarray::s![32.., ..]));
+    let (xs, ys) = (
+        x.slice(ndarray::s![..32, ..]),
+        y.slice(ndarray::s![..32, ..]),
+    );
+    let (xt, yt) = (
+        x.slice(ndarray::s![32.., ..]),
+        y.slice(ndarray::s![32.., ..]),
+    );
     let a0 = alphas(spec.param_layout().len());
     for (opt, normalize) in [
         (StepOptimizer::Sgd, true),
@@ -163,5 +169,8 @@ fn gradient_quotient_matches_finite_differences() {
         H_QUOTIENT,
     );
     let check = compare(&analytic, &numeric);
-    assert!(check.max_rel_err < TOL, "{check:?}\n{analytic:?}\n{numeric:?}");
+    assert!(
+        check.max_rel_err < TOL,
+        "{check:?}\n{analytic:?}\n{numeric:?}"
+    );
 }

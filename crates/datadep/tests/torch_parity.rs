@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{digits, digits64, digits_relu, fixed_params};
+use common::{digits, digits_relu, digits64, fixed_params};
 use initsift_datadep::{
     Data, DataDependent, GradCosine, GradInitConfig, GradientQuotient, NioConfig, OneStepLoss,
     OptTarget, Quantity, StepKind, StepOptimizer, TraceStep, initialize,
@@ -27,7 +27,10 @@ fn fixture() -> Value {
 
 fn close(what: &str, ours: f64, theirs: f64, tol: f64) {
     let err = (ours - theirs).abs() / theirs.abs().max(1.0);
-    assert!(err <= tol, "{what}: ours {ours}, torch {theirs}, rel err {err:e}");
+    assert!(
+        err <= tol,
+        "{what}: ours {ours}, torch {theirs}, rel err {err:e}"
+    );
 }
 
 fn close_all(what: &str, ours: &[f64], theirs: &Value, tol: f64) {
@@ -54,9 +57,19 @@ fn gradcosine_and_its_scale_gradients_match_torch() {
         close("gc", v.gc, t["gc"].as_f64().unwrap(), FIXED_TOL);
         close("gn", v.gn, t["gn"].as_f64().unwrap(), FIXED_TOL);
         close("var", v.var, t["var"].as_f64().unwrap(), FIXED_TOL);
-        close("objective", v.objective, t["objective"].as_f64().unwrap(), FIXED_TOL);
+        close(
+            "objective",
+            v.objective,
+            t["objective"].as_f64().unwrap(),
+            FIXED_TOL,
+        );
         let dj = gc.scale_gradient(Quantity::Objective, &base).unwrap();
-        close_all(&format!("{name} d_objective"), &dj, &t["d_objective"], FIXED_TOL);
+        close_all(
+            &format!("{name} d_objective"),
+            &dj,
+            &t["d_objective"],
+            FIXED_TOL,
+        );
         let dgn = gc.scale_gradient(Quantity::Constraint, &base).unwrap();
         close_all(&format!("{name} d_gn"), &dgn, &t["d_gn"], FIXED_TOL);
     }
@@ -85,7 +98,12 @@ fn gradinit_one_step_loss_and_norm_match_torch() {
             .objective(&base, &n.direction, xt.view(), yt.view(), &base)
             .unwrap();
         close("objective", j, t["objective"].as_f64().unwrap(), FIXED_TOL);
-        close_all(&format!("{name} d_objective"), &dj, &t["d_objective"], FIXED_TOL);
+        close_all(
+            &format!("{name} d_objective"),
+            &dj,
+            &t["d_objective"],
+            FIXED_TOL,
+        );
     }
 }
 
@@ -112,13 +130,23 @@ fn compare_runs(what: &str, ours: &[TraceStep], theirs: &Value) {
             StepKind::Rescale { .. } => "rescale",
         };
         assert_eq!(kind, t["kind"].as_str().unwrap(), "{what} step {i}");
-        close(&format!("{what} step {i} constraint"), o.constraint.unwrap(), t["constraint"].as_f64().unwrap(), RUN_TOL);
+        close(
+            &format!("{what} step {i} constraint"),
+            o.constraint.unwrap(),
+            t["constraint"].as_f64().unwrap(),
+            RUN_TOL,
+        );
         match (o.objective, t["objective"].as_f64()) {
             (Some(a), Some(b)) => close(&format!("{what} step {i} objective"), a, b, RUN_TOL),
             (None, None) => {}
             (a, b) => panic!("{what} step {i}: objective {a:?} vs torch {b:?}"),
         }
-        close_all(&format!("{what} step {i} scales"), &o.scales, &t["scales"], RUN_TOL);
+        close_all(
+            &format!("{what} step {i} scales"),
+            &o.scales,
+            &t["scales"],
+            RUN_TOL,
+        );
     }
 }
 
@@ -146,7 +174,11 @@ fn ten_nio_iterations_match_torch() {
         batch_size: Some(64),
         ..NioConfig::default()
     };
-    compare_runs("nio released", &run(DataDependent::Nio(released)), &f["nio"]["released"]);
+    compare_runs(
+        "nio released",
+        &run(DataDependent::Nio(released)),
+        &f["nio"]["released"],
+    );
     let constrained = NioConfig {
         sub_batches: 2,
         overlap: 0.0,
@@ -157,7 +189,11 @@ fn ten_nio_iterations_match_torch() {
         batch_size: Some(64),
         ..NioConfig::default()
     };
-    compare_runs("nio constrained", &run(DataDependent::Nio(constrained)), &f["nio"]["constrained"]);
+    compare_runs(
+        "nio constrained",
+        &run(DataDependent::Nio(constrained)),
+        &f["nio"]["constrained"],
+    );
 }
 
 #[test]
@@ -171,7 +207,11 @@ fn ten_gradinit_iterations_match_torch() {
         batch_size: Some(64),
         ..GradInitConfig::default()
     };
-    compare_runs("gradinit sgd", &run(DataDependent::GradInit(sgd)), &f["gradinit"]["sgd"]);
+    compare_runs(
+        "gradinit sgd",
+        &run(DataDependent::GradInit(sgd)),
+        &f["gradinit"]["sgd"],
+    );
     let adam = GradInitConfig {
         optimizer: StepOptimizer::Adam,
         normalize_grad: false,
@@ -182,5 +222,9 @@ fn ten_gradinit_iterations_match_torch() {
         batch_size: Some(64),
         ..GradInitConfig::default()
     };
-    compare_runs("gradinit adam", &run(DataDependent::GradInit(adam)), &f["gradinit"]["adam_constrained"]);
+    compare_runs(
+        "gradinit adam",
+        &run(DataDependent::GradInit(adam)),
+        &f["gradinit"]["adam_constrained"],
+    );
 }
