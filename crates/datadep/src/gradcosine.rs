@@ -20,7 +20,7 @@ pub struct GradCosineValues {
     pub gc: f64,
     /// GN = mean_d ‖g_d‖ (the constrained quantity).
     pub gn: f64,
-    /// V = Σ_p Var_d(g_d[p]) (population variance over the D sub-batches).
+    /// V = Σ_p Var_d(g_d,p) (population variance over the D sub-batches, per coordinate p).
     pub var: f64,
     /// J of the config's `opt_target` (minimised).
     pub objective: f64,
