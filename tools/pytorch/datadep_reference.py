@@ -6,7 +6,7 @@ NIO (HarborYuan/GradCosine), GradInit (zhuchen03/gradinit), MetaInit (paper Fig.
 (official Caffe script). Scales are differentiated by autograd through θ_k = α_k·θ_k⁽⁰⁾ with
 create_graph=True; nothing here shares code with initsift.
 
-Fixed data: the first rows of data/digits.csv.gz, pixels / 16, one-hot targets. Fixed
+Fixed data: the first rows of crates/data/data/digits.csv.gz, pixels / 16, one-hot targets. Fixed
 parameters: tensor k, entry j = s·sin(0.7·j + 0.3·k + 1), s = 1/√fan_in (weights),
 0.1/√fan_in (biases), rounded to f32. Model 64-32-10 with ReLU, float64.
 
@@ -29,7 +29,7 @@ WIDTHS = [64, 32, 10]
 
 
 def digits(rows):
-    with gzip.open(os.path.join(REPO, "data", "digits.csv.gz"), "rt") as f:
+    with gzip.open(os.path.join(REPO, "crates", "data", "data", "digits.csv.gz"), "rt") as f:
         reader = csv.reader(f)
         next(reader)
         data = [[float(v) for v in row] for _, row in zip(range(rows), reader)]
