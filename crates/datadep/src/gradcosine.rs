@@ -10,7 +10,7 @@ use ndarray::{ArrayView2, s};
 
 use crate::config::OptTarget;
 use crate::error::Result;
-use crate::problem::{batch_loss, declare_params, scale_gradient};
+use crate::problem::{Feed, batch_loss, declare_params, scale_gradient};
 use crate::subbatch::sub_batches;
 
 /// GC, GN, V and NIO's objective J at one point (see [`GradCosine`]).
@@ -52,7 +52,7 @@ pub struct GradCosine {
     objective: Derivative,
     constraint: Derivative,
     values: Values<f64>,
-    fed: Option<(Vec<f64>, ndarray::Array2<f64>, ndarray::Array2<f64>)>,
+    fed: Option<Feed>,
 }
 
 impl GradCosine {
@@ -120,8 +120,7 @@ impl GradCosine {
         y: ArrayView2<'_, f64>,
     ) -> Result<GradCosineValues> {
         let last = *self.nodes.iter().max().expect("four nodes");
-        let (x, y) = (x.to_owned(), y.to_owned());
-        let inputs = feed(&self.ranges, x.view(), y.view());
+        let inputs = feed(&self.ranges, x, y);
         self.graph
             .eval_range_into(theta, &inputs, &mut self.values, 0, last)?;
         let v = |n: NodeId| self.values.scalar(n);
@@ -132,22 +131,22 @@ impl GradCosine {
             var: v(var),
             objective: v(objective),
         };
-        self.fed = Some((theta.to_vec(), x, y));
+        self.fed = Some(Feed::new(theta, x, y));
         Ok(out)
     }
 
     /// ∂/∂α_k of J or GN at the point of the last [`GradCosine::evaluate`], for θ = α ⊙ `base`
     /// (dJ/dα_k = ⟨∇_{θ_k} J, θ_k⁽⁰⁾⟩).
     pub fn scale_gradient(&mut self, which: Quantity, base: &[f64]) -> Result<Vec<f64>> {
-        let (theta, x, y) = self.fed.as_ref().expect("evaluate() runs first");
+        let f = self.fed.as_ref().expect("evaluate() runs first");
         let d = match which {
             Quantity::Objective => &self.objective,
             Quantity::Constraint => &self.constraint,
         };
-        let inputs = feed(&self.ranges, x.view(), y.view());
+        let inputs = feed(&self.ranges, f.x.view(), f.y.view());
         let last = *d.nodes.iter().max().expect("one node per tensor");
         self.graph
-            .eval_range_into(theta, &inputs, &mut self.values, d.first, last)?;
+            .eval_range_into(&f.theta, &inputs, &mut self.values, d.first, last)?;
         let grads: Vec<&[f64]> = d.nodes.iter().map(|&n| self.values.slice(n)).collect();
         Ok(scale_gradient(&self.layout, &grads, base))
     }

@@ -56,7 +56,7 @@ pub(crate) fn run(p: &Problem, c: &GradInitConfig) -> Result<(Vec<f64>, Trace)> 
             break;
         }
         if n.norm > c.gamma {
-            let h = one.constraint_gradient(&theta, s.0.view(), s.1.view(), &p.base)?;
+            let h = one.constraint_gradient(&p.base)?;
             if h.iter().any(|v| !v.is_finite()) {
                 rec.diverged("scale gradient");
                 break;

@@ -7,7 +7,7 @@ use ndarray::ArrayView2;
 
 use crate::config::StepOptimizer;
 use crate::error::Result;
-use crate::problem::{batch_loss, declare_params, scale_gradient, torch_sign};
+use crate::problem::{Feed, batch_loss, declare_params, scale_gradient, torch_sign};
 
 /// N(g) and its pieces at one point.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,7 @@ pub struct OneStepLoss {
     second: Graph,
     second_nodes: (NodeId, Vec<NodeId>),
     second_values: Values<f64>,
+    fed: Option<Feed>,
 }
 
 impl OneStepLoss {
@@ -89,6 +90,7 @@ impl OneStepLoss {
             second: g2,
             second_nodes: (l2, grads2),
             second_values,
+            fed: None,
         })
     }
 
@@ -104,6 +106,7 @@ impl OneStepLoss {
         self.first
             .eval_range_into(theta, &[x, y], &mut self.first_values, 0, last)?;
         let n = self.first_values.scalar(*norm);
+        self.fed = Some(Feed::new(theta, x, y));
         let mut direction = Vec::with_capacity(theta.len());
         for &gk in grads {
             direction.extend_from_slice(self.first_values.slice(gk));
@@ -120,18 +123,14 @@ impl OneStepLoss {
         })
     }
 
-    /// ∂N(g)/∂α_k at the point of the last [`OneStepLoss::norm`] call with the same feed.
-    pub fn constraint_gradient(
-        &mut self,
-        theta: &[f64],
-        x: ArrayView2<'_, f64>,
-        y: ArrayView2<'_, f64>,
-        base: &[f64],
-    ) -> Result<Vec<f64>> {
+    /// ∂N(g)/∂α_k (θ = α ⊙ `base`) at the point of the last [`OneStepLoss::norm`].
+    pub fn constraint_gradient(&mut self, base: &[f64]) -> Result<Vec<f64>> {
+        let f = self.fed.as_ref().expect("norm() runs first");
         let (first, nodes) = &self.constraint;
         let last = *nodes.iter().max().expect("tensors");
+        let inputs = [f.x.view(), f.y.view()];
         self.first
-            .eval_range_into(theta, &[x, y], &mut self.first_values, *first, last)?;
+            .eval_range_into(&f.theta, &inputs, &mut self.first_values, *first, last)?;
         let grads: Vec<&[f64]> = nodes.iter().map(|&n| self.first_values.slice(n)).collect();
         Ok(scale_gradient(&self.layout, &grads, base))
     }

@@ -189,3 +189,21 @@ pub(crate) fn torch_sign(v: f64) -> f64 {
         0.0
     }
 }
+
+/// The point an objective was last evaluated at, kept so that the derivative asked for next
+/// is evaluated at the same parameters and batch.
+pub(crate) struct Feed {
+    pub theta: Vec<f64>,
+    pub x: Array2<f64>,
+    pub y: Array2<f64>,
+}
+
+impl Feed {
+    pub fn new(theta: &[f64], x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>) -> Self {
+        Self {
+            theta: theta.to_vec(),
+            x: x.to_owned(),
+            y: y.to_owned(),
+        }
+    }
+}

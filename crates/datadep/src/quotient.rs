@@ -3,10 +3,10 @@
 
 use initsift_nn::{Loss, ModelSpec, ParamBlock, ParamKind};
 use initsift_tensor::{Graph, NodeId, Values};
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 
 use crate::error::Result;
-use crate::problem::{batch_loss, declare_params, scale_gradient};
+use crate::problem::{Feed, batch_loss, declare_params, scale_gradient};
 
 /// GQ = (1/N) Σ_i |(g_i − (Hg)_i)/(g_i + ε·s_i) − 1| over the N entries of the weight
 /// matrices (biases are not tuned and not counted, as Fig. 2's `len(p.size()) >= 2`), with
@@ -18,7 +18,7 @@ pub struct GradientQuotient {
     grad_first: usize,
     grads: Vec<NodeId>,
     values: Values<f64>,
-    fed: Option<(Vec<f64>, Array2<f64>, Array2<f64>)>,
+    fed: Option<Feed>,
 }
 
 impl GradientQuotient {
@@ -88,17 +88,17 @@ impl GradientQuotient {
     ) -> Result<f64> {
         self.graph
             .eval_range_into(theta, &[x, y], &mut self.values, 0, self.gq)?;
-        self.fed = Some((theta.to_vec(), x.to_owned(), y.to_owned()));
+        self.fed = Some(Feed::new(theta, x, y));
         Ok(self.values.scalar(self.gq))
     }
 
     /// ∂GQ/∂α_k per weight tensor (θ_k = α_k·`base`_k) at the last evaluated point.
     pub fn scale_gradient(&mut self, base: &[f64]) -> Result<Vec<f64>> {
-        let (theta, x, y) = self.fed.as_ref().expect("evaluate() runs first");
+        let f = self.fed.as_ref().expect("evaluate() runs first");
         let last = *self.grads.iter().max().expect("weights");
         self.graph.eval_range_into(
-            theta,
-            &[x.view(), y.view()],
+            &f.theta,
+            &[f.x.view(), f.y.view()],
             &mut self.values,
             self.grad_first,
             last,
