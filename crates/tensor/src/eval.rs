@@ -332,11 +332,26 @@ fn binary_with<T: Real>(
 }
 
 fn sum_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
-    out.fill(T::zero());
-    for i in 0..sa.rows {
-        for j in 0..sa.cols {
-            let k = bidx(so, i, j);
-            out[k] = out[k] + a[i * sa.cols + j];
+    // Every target element adds its operands in row-major order, whichever path runs, so the
+    // paths give the same bits; the special cases only keep the accumulator in a register.
+    if so.len() == 1 {
+        out[0] = a.iter().fold(T::zero(), |acc, &v| acc + v);
+    } else if so.rows == sa.rows && so.cols == 1 {
+        for (o, row) in out.iter_mut().zip(a.chunks_exact(sa.cols)) {
+            *o = row.iter().fold(T::zero(), |acc, &v| acc + v);
+        }
+    } else if so.rows == 1 && so.cols == sa.cols {
+        out.fill(T::zero());
+        for row in a.chunks_exact(sa.cols) {
+            out.iter_mut().zip(row).for_each(|(o, &v)| *o = *o + v);
+        }
+    } else {
+        out.fill(T::zero());
+        for i in 0..sa.rows {
+            for j in 0..sa.cols {
+                let k = bidx(so, i, j);
+                out[k] = out[k] + a[i * sa.cols + j];
+            }
         }
     }
 }
