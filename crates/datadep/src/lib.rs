@@ -7,8 +7,8 @@
 //! differenced numerically. The methods evaluate in f64 and return f32 parameters in the
 //! spec's flat (state_dict) layout.
 //!
-//! Each method follows its official code where paper and code differ
-//! (`../shared/reference/init_methods.md`): NIO `HarborYuan/GradCosine` ([`NioConfig`],
+//! Each method follows its official code where paper and code differ: NIO
+//! `HarborYuan/GradCosine` ([`NioConfig`],
 //! [`sub_batches`], [`RescaleAdam`]), GradInit `zhuchen03/gradinit` ([`GradInitConfig`]),
 //! MetaInit the paper's Fig. 2 code ([`MetaInitConfig`]), LSUV the official Caffe script
 //! ([`LsuvConfig`]). The objectives are public ([`GradCosine`], [`OneStepLoss`],

@@ -428,3 +428,73 @@ fn the_trace_serializes() {
     assert!(trace.steps.windows(2).all(|w| w[0].seconds <= w[1].seconds));
     let _: Array2<f32> = x;
 }
+
+/// Every method runs on every loss of the engine (and a tanh model), ends finite, and moves
+/// the parameters.
+#[test]
+fn every_method_runs_on_every_loss() {
+    let (x, y) = digits(96);
+    let spec = ModelSpec::mlp("64-8-10", "tanh".parse().unwrap()).unwrap();
+    let base = base32(&spec);
+    for loss in [Loss::CrossEntropy, Loss::Mse, Loss::BceWithLogits] {
+        let data = Data::new(x.view(), y.view(), loss);
+        for config in [
+            DataDependent::Lsuv(LsuvConfig::default()),
+            DataDependent::Nio(NioConfig {
+                iterations: 5,
+                ..NioConfig::default()
+            }),
+            DataDependent::GradInit(GradInitConfig {
+                iterations: 5,
+                gamma: 100.0,
+                ..GradInitConfig::default()
+            }),
+            DataDependent::MetaInit(MetaInitConfig {
+                iterations: 5,
+                lr: 0.01,
+                ..MetaInitConfig::default()
+            }),
+        ] {
+            let (theta, trace) = initialize(&spec, &base, data, &config).unwrap();
+            assert!(trace.diverged.is_none(), "{loss} {}", config.name());
+            assert!(theta.iter().all(|v| v.is_finite()));
+            assert_ne!(theta, base, "{loss} {}", config.name());
+        }
+    }
+}
+
+/// GradInit's optional upper clamp (the fairseq copy's `max_scale`) holds every scale.
+#[test]
+fn gradinit_max_scale_caps_the_scales() {
+    let spec = digits_relu();
+    let (x, y) = digits(128);
+    let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
+    let run = |max_scale| {
+        let config = DataDependent::GradInit(GradInitConfig {
+            gamma: 100.0,
+            lr: 0.2,
+            iterations: 40,
+            batch_size: Some(64),
+            max_scale,
+            ..GradInitConfig::default()
+        });
+        initialize(&spec, &base32(&spec), data, &config).unwrap().1
+    };
+    let free = run(None);
+    let top = free
+        .steps
+        .iter()
+        .flat_map(|s| s.scales.iter().copied())
+        .fold(0.0, f64::max);
+    assert!(
+        top > 0.5,
+        "the free run never exceeds 0.5 ({top}), so the cap is not exercised"
+    );
+    let capped = run(Some(0.5));
+    assert!(
+        capped
+            .steps
+            .iter()
+            .all(|s| s.scales.iter().all(|&a| a <= 0.5))
+    );
+}
