@@ -331,16 +331,6 @@ pub fn stat_verdict(
     Some((v, ci))
 }
 
-/// [`stat_verdict`] for the median.
-pub fn median_verdict(
-    paper_value: f64,
-    paper_n: usize,
-    ours: &[f64],
-    seed: u64,
-) -> Option<(Verdict, (f64, f64))> {
-    stat_verdict(paper_value, paper_n, ours, median, seed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::least_squares_r2;
@@ -464,13 +454,13 @@ mod tests {
         assert_eq!(rate_verdict(50, 50, 0.85).0, Verdict::NotConsistent);
         let ours: Vec<f64> = (0..10_000).map(|i| f64::from(100 + i % 41)).collect();
         assert_eq!(
-            median_verdict(120.0, 50, &ours, 3).unwrap().0,
+            stat_verdict(120.0, 50, &ours, median, 3).unwrap().0,
             Verdict::Consistent
         );
         assert_eq!(
-            median_verdict(49.0, 50, &ours, 3).unwrap().0,
+            stat_verdict(49.0, 50, &ours, median, 3).unwrap().0,
             Verdict::NotConsistent
         );
-        assert!(median_verdict(1.0, 50, &[], 3).is_none());
+        assert!(stat_verdict(1.0, 50, &[], median, 3).is_none());
     }
 }

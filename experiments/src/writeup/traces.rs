@@ -7,7 +7,7 @@ use initsift_batch::lockstep::{Lockstep, LockstepConfig};
 use initsift_nn::{StopReason, Trainer};
 use serde::Serialize;
 
-use super::{WriteupArm, load, recipe, train_arm};
+use super::{StudyId, WriteupArm, load, recipe, train_arm};
 use crate::stats::{least_squares_r2, mean, pearson};
 
 /// The abs1 runs behind the write-up's convergence-time article, replayed: the statistics of
@@ -132,14 +132,16 @@ fn article_dataset(
     })
 }
 
-/// Replays `study`'s single traced arm (abs1_convergence) with the lockstep trainer under its
-/// [`recipe`].
-pub fn replay_traces(study: &str, isa: Isa) -> Result<TraceReplay> {
-    let config = recipe(study)?;
-    let (runs, torch_version) = load(study)?;
+/// Replays the single traced arm (abs1_convergence) of `abs_distance` with the lockstep
+/// trainer under its [`recipe`].
+pub fn replay_traces(isa: Isa) -> Result<TraceReplay> {
+    let id = StudyId::AbsDistance;
+    let config = recipe(id);
+    let (runs, torch_version) = load(id)?;
     let [arm] = runs.arms.as_slice() else {
         bail!(
-            "{study}: expected one traced arm, found {}",
+            "{}: expected one traced arm, found {}",
+            id.name(),
             runs.arms.len()
         );
     };
