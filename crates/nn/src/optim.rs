@@ -239,9 +239,13 @@ impl OptimizerConfig {
 
 /// The recipe as a report states it: the class name, the learning rate and the
 /// hyper-parameters that define it (momentum, betas, alpha), then any other that differs from
-/// PyTorch's default. `SGD(lr 0.1, no momentum)`, `Adam(lr 0.01, betas (0.9, 0.99))`.
+/// PyTorch's default. `SGD(lr 0.1, no momentum)`, `Adam(lr 0.01, betas (0.9, 0.99))`. The
+/// alternate form `{:#}` is the short name prose uses: `SGD lr 0.1`.
 impl fmt::Display for OptimizerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return write!(f, "{} lr {}", self.name(), self.lr());
+        }
         write!(f, "{}(lr {}", self.name(), self.lr())?;
         let (eps, weight_decay) = match *self {
             Self::Sgd(o) => {

@@ -12,6 +12,7 @@ fn optimizers_read_as_the_reports_state_them() {
         ..Adam::default()
     });
     assert_eq!(adam.to_string(), "Adam(lr 0.01, betas (0.9, 0.99))");
+    assert_eq!(format!("{adam:#}"), "Adam lr 0.01");
     assert_eq!(
         OptimizerConfig::sgd(0.1).to_string(),
         "SGD(lr 0.1, no momentum)"

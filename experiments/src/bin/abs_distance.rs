@@ -9,8 +9,7 @@ use experiments::cli::Common;
 use experiments::driver::{Progress, Report, Session};
 use experiments::plot;
 use experiments::report::md_table;
-use experiments::seed::derive_seed;
-use experiments::stats::{bootstrap_pairs_ci, pearson, spearman};
+use experiments::stats::Correlation;
 use experiments::writeup::{self, StudyId, recipe};
 use experiments::xor::{Arm, ArmRuns, InitRule, Study, run_arm};
 use initsift_batch::lockstep::{LockstepConfig, RunOutcome};
@@ -25,33 +24,6 @@ use serde_json::json;
 struct Args {
     #[command(flatten)]
     common: Common,
-}
-
-/// One correlation with its intervals.
-#[derive(Debug, Clone, Serialize)]
-struct Relation {
-    x: &'static str,
-    y: &'static str,
-    n: usize,
-    pearson_r: f64,
-    pearson_ci95: Option<(f64, f64)>,
-    r2: f64,
-    spearman_rho: f64,
-    spearman_ci95: Option<(f64, f64)>,
-}
-
-fn relation(x: &'static str, y: &'static str, xs: &[f64], ys: &[f64], seed: u64) -> Relation {
-    let r = pearson(xs, ys);
-    Relation {
-        x,
-        y,
-        n: xs.len(),
-        pearson_r: r,
-        pearson_ci95: bootstrap_pairs_ci(xs, ys, pearson, 1000, derive_seed(seed, "pearson")),
-        r2: r * r,
-        spearman_rho: spearman(xs, ys),
-        spearman_ci95: bootstrap_pairs_ci(xs, ys, spearman, 1000, derive_seed(seed, "spearman")),
-    }
 }
 
 /// One model/optimizer setting and which of its runs enter the correlations.
@@ -103,79 +75,7 @@ struct CaseResult {
     runs: usize,
     used: usize,
     filter: &'static str,
-    relations: Vec<Relation>,
-}
-
-/// The replay of the reference's traced runs, as a report section.
-fn replay_md(r: &writeup::TraceReplay) -> String {
-    let sgd = recipe(StudyId::AbsDistance).optimizer;
-    let rows = [
-        ("runs", "100".to_string(), r.runs.to_string()),
-        (
-            "epochs, all runs",
-            "3,445".into(),
-            r.total_epochs.to_string(),
-        ),
-        (
-            "dataset rows (epochs but the last of each run)",
-            "3,345".into(),
-            r.dataset_rows.to_string(),
-        ),
-        (
-            "mean epochs per run",
-            "34.45".into(),
-            format!("{:.2}", r.mean_epochs),
-        ),
-        (
-            "variance of epochs per run",
-            "9.11".into(),
-            format!("{:.2}", r.epochs_variance),
-        ),
-        (
-            "largest epochs remaining",
-            "38".into(),
-            (r.max_epochs - 1).to_string(),
-        ),
-    ]
-    .map(|(what, theirs, ours)| vec![what.to_string(), theirs, ours]);
-    let exact = rows.iter().all(|row| row[1].replace(',', "") == row[2]);
-    format!(
-        "### The reference's own runs, replayed\n\n\
-         Its fit came from 100 abs1 runs ({}, seed {}). Replaying the reference code's `torch.nn.init` calls from that \
-         seed regenerates their inits (`tools/pytorch/writeup_runs.py`, which also records each run in PyTorch {}); this binary \
-         trains them with initsift's lockstep trainer. {} of {} runs end as in PyTorch (same epochs, stop reason and final \
-         accuracy), and the article's dataset statistics come out {}:\n\n{}\n\
-         On these 100 runs, the across-run relations measured above: epochs vs distance r = {:.3}, epochs vs initial loss \
-         r = {:.3}.\n\n\
-         The article's fit itself, rebuilt: its 18 features of each trace point against the trace's endpoint, one row per \
-         epoch but the last, predicting the epochs remaining (the traces are the parameters after every step, from \
-         initsift's engine). The least-squares fit of that linear form has an in-sample R² of {:.4}; the article's \
-         gradient-trained fit reported 0.9666, {}. Without the three log features the fit gives R² {:.4}, and the L2 \
-         distance to the endpoint alone {:.4}. All describe how far along its own trajectory a run is, with the endpoint \
-         known only after training; none relates an init to its run's length before training.\n",
-        short(&sgd),
-        r.seed,
-        r.torch_version,
-        r.same_as_torch,
-        r.runs,
-        if exact { "exactly" } else { "**differently**" },
-        md_table(&["figure", "article", "initsift, the same runs"], &rows),
-        r.r_epochs_distance,
-        r.r_epochs_initial_loss,
-        r.article_fit_r2,
-        if r.article_fit_r2 >= 0.9666 {
-            "which least squares, the best such a fit can do in-sample, bounds from above: consistent"
-        } else {
-            "**above** what least squares, the best such a fit can do in-sample, reaches here"
-        },
-        r.without_logs_r2,
-        r.distance_only_r2,
-    )
-}
-
-/// An optimizer as the reference's prose names it: `SGD lr 0.1`.
-fn short(o: &OptimizerConfig) -> String {
-    format!("{} lr {}", o.name(), o.lr())
+    relations: Vec<Correlation>,
 }
 
 /// One case's correlations, its CSV rows and its scatter points.
@@ -200,9 +100,9 @@ fn measure(session: &Session, case: &Case) -> Result<Measured> {
     let loss: Vec<f64> = kept.iter().map(|o| o.initial_loss).collect();
     let s = session.derive_seed(case.name);
     let relations = vec![
-        relation("distance", "epochs", &dist, &epochs, s),
-        relation("initial_loss", "epochs", &loss, &epochs, s ^ 1),
-        relation("initial_loss", "distance", &loss, &dist, s ^ 2),
+        Correlation::of("distance", "epochs", &dist, &epochs, s),
+        Correlation::of("initial_loss", "epochs", &loss, &epochs, s ^ 1),
+        Correlation::of("initial_loss", "distance", &loss, &dist, s ^ 2),
     ];
     let csv = report
         .outcomes
@@ -306,11 +206,12 @@ fn reference_json() -> serde_json::Value {
         "what": format!("in-sample R² of an 18-feature linear model (signed per-parameter differences, L1/L2 distance, cosine, ratios, logs, products), \
                  gradient-trained, predicting the epochs *remaining* at every epoch of 100 abs1 trajectories ({}) from the distance to \
                  the same trajectory's endpoint; it never relates total epochs to the initial distance across runs, nor involves the initial loss",
-                 short(&recipe(StudyId::AbsDistance).optimizer)),
+                 format!("{:#}", recipe(StudyId::AbsDistance).optimizer)),
     })
 }
 
 fn report_md(session: &Session, results: &[&CaseResult], replay: &writeup::TraceReplay) -> String {
+    let sgd = recipe(StudyId::AbsDistance).optimizer;
     let ci = |v: Option<(f64, f64)>| v.map_or("–".into(), |(a, b)| format!("{a:.3}–{b:.3}"));
     let rows: Vec<Vec<String>> = results
         .iter()
@@ -346,7 +247,7 @@ fn report_md(session: &Session, results: &[&CaseResult], replay: &writeup::Trace
          \n## How this differs from the reference's R² = 0.9666\n\n\
          The reference's figure is an in-sample R² of an 18-feature linear model (signed per-parameter differences, L1 and L2 \
          distances, cosine, ratios, logs and products), gradient-trained, predicting the epochs *remaining* at every epoch along 100 \
-         abs1 trajectories ({}) from the distance to that same trajectory's endpoint. Rows of one trajectory are strongly \
+         abs1 trajectories ({sgd:#}) from the distance to that same trajectory's endpoint. Rows of one trajectory are strongly \
          dependent and the endpoint is known only after training. It does not relate a run's total epochs to its initial distance \
          across runs, and it never involves the initial loss — the link loss-based sampling relies on. The table above measures \
          those links directly, one number per run, with intervals.\n\n{}\n\
@@ -354,7 +255,6 @@ fn report_md(session: &Session, results: &[&CaseResult], replay: &writeup::Trace
         session.generated_md("", false),
         session.runs(),
         md_table(&headers, &rows),
-        short(&recipe(StudyId::AbsDistance).optimizer),
-        replay_md(replay),
+        writeup::trace_replay_md(replay),
     )
 }

@@ -13,7 +13,7 @@ mod traces;
 
 pub use arms::{Replay, ReplayArm, ReplayScan, replay, replay_md};
 pub use published::{Published, PublishedScan, PublishedStudy};
-pub use traces::{TraceReplay, replay_traces};
+pub use traces::{TraceReplay, replay_traces, trace_replay_md};
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, Preset};
