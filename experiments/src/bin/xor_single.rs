@@ -10,7 +10,7 @@ use experiments::report::pct;
 use experiments::stats::median;
 use experiments::writeup::{Replay, ReplayArm, StudyId};
 use experiments::xor::sampling::{
-    ArmPlan, Level, PilotLevel, Plot, RulePlan, SamplingStudy, Setting,
+    ArmPlan, Histogram, Level, PilotLevel, RulePlan, SamplingStudy, Setting,
 };
 use experiments::xor::{ArmSummary, EpochFigure};
 use initsift_init::InitPlan;
@@ -61,7 +61,7 @@ fn study() -> SamplingStudy {
         },
         arms: ARMS,
         epoch_figure: EpochFigure::Median,
-        histogram: Plot {
+        histogram: Histogram {
             title: "relu1 initial loss, N(0, 0.5²) weights, zero biases",
             x_range: (0.0, 2.0),
             lines: &[
@@ -73,12 +73,7 @@ fn study() -> SamplingStudy {
                 (Pilot(PilotLevel::P0_99), "true p0.99"),
             ],
         },
-        rates: Plot {
-            title: "relu1: success rate vs initial-loss threshold",
-            x_range: (0.0, 0.55),
-            lines: &[],
-        },
-        epochs_title: "relu1: epochs completed per arm (all runs)",
+        rates_x_range: (0.0, 0.55),
     }
 }
 

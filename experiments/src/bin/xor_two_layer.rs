@@ -11,7 +11,7 @@ use experiments::cli::{Common, Sampling};
 use experiments::report::{md_table, pct};
 use experiments::writeup::{Replay, ReplayArm, StudyId};
 use experiments::xor::sampling::{
-    ArmPlan, Level, PilotLevel, Plot, RulePlan, SamplingStudy, Setting,
+    ArmPlan, Histogram, Level, PilotLevel, RulePlan, SamplingStudy, Setting,
 };
 use experiments::xor::{ArmRuns, EpochFigure};
 use initsift_batch::lockstep::{Preset, XOR_CLASS, XOR_X};
@@ -61,7 +61,7 @@ fn study() -> SamplingStudy {
         },
         arms: ARMS,
         epoch_figure: EpochFigure::P10,
-        histogram: Plot {
+        histogram: Histogram {
             title: "relu2 initial loss: W1 kaiming normal, W2 xavier normal, zero biases",
             x_range: (0.0, 4.0),
             lines: &[
@@ -70,12 +70,7 @@ fn study() -> SamplingStudy {
                 (Written(0.25), "zero-bias floor"),
             ],
         },
-        rates: Plot {
-            title: "relu2: success rate vs initial-loss threshold",
-            x_range: (0.0, 1.2),
-            lines: &[],
-        },
-        epochs_title: "relu2: epochs completed per arm (all runs)",
+        rates_x_range: (0.0, 1.2),
     }
 }
 

@@ -154,9 +154,9 @@ pub struct Setting {
     pub success: &'static str,
 }
 
-/// A figure's title and x range (and, for the histogram, its marked levels).
+/// The initial-loss histogram: title, x range and the levels marked on it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plot {
+pub struct Histogram {
     /// The title.
     pub title: &'static str,
     /// The x range.
@@ -179,11 +179,9 @@ pub struct SamplingStudy {
     /// The epoch statistic the write-up prints.
     pub epoch_figure: EpochFigure,
     /// The initial-loss histogram (x label: initial MSE, 100 bins).
-    pub histogram: Plot,
-    /// The success-rate-vs-threshold figure.
-    pub rates: Plot,
-    /// The title of the epochs-per-arm figure.
-    pub epochs_title: &'static str,
+    pub histogram: Histogram,
+    /// The threshold axis of the success-rate-vs-threshold figure.
+    pub rates_x_range: (f64, f64),
 }
 
 /// A re-check's results.
@@ -336,17 +334,19 @@ impl SamplingStudy {
             .iter()
             .filter_map(|s| s.epochs_all.map(|e| (s.name.clone(), e)))
             .collect();
+        let preset = run.study.preset().name();
         let max_epochs = run.study.config.stop.max_epochs as f64;
-        let epochs = plot::epochs_per_arm(self.epochs_title, &epochs, max_epochs)?;
+        let title = format!("{preset}: epochs completed per arm (all runs)");
+        let epochs = plot::epochs_per_arm(&title, &epochs, max_epochs)?;
         let published_control = self
             .published()
             .arm("control")
             .map_or(f64::NAN, |p| p.success_rate());
         let rates = success_vs_threshold_svg(
-            self.rates.title,
+            &format!("{preset}: success rate vs initial-loss threshold"),
             &run.summaries,
             published_control,
-            self.rates.x_range,
+            self.rates_x_range,
         )?;
         Ok(vec![
             ("initial_loss".into(), hist),
