@@ -6,7 +6,7 @@
 use anyhow::Result;
 use clap::Parser;
 use experiments::cli::Common;
-use experiments::driver::{Progress, Report, Session};
+use experiments::driver::{Report, Session, with_progress};
 use experiments::plot;
 use experiments::report::md_table;
 use experiments::stats::Correlation;
@@ -134,50 +134,42 @@ fn measure(session: &Session, case: &Case) -> Result<Measured> {
     })
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
-    let session = Session::start("abs_distance", &args.common)?;
-    let cases = cases();
-    let progress = Progress::new(cases.len(), "cases");
-    let mut measured = Vec::new();
-    for case in &cases {
-        progress.start(case.name);
-        measured.push(measure(&session, case)?);
-        progress.done();
-    }
-    progress.finish();
-    // The reference's own 100 traced runs (abs1_convergence: the abs1_sgd setting), replayed.
-    let replay = writeup::replay_traces(session.isa)?;
-    let results: Vec<&CaseResult> = measured.iter().map(|m| &m.result).collect();
+/// Epochs against distance and against the initial loss, per case.
+fn figures(measured: &[Measured]) -> Result<Vec<(String, String)>> {
     let series = |f: fn(&Measured) -> &Vec<(f64, f64)>| -> Vec<(String, Vec<(f64, f64)>)> {
         measured
             .iter()
             .map(|m| (m.result.name.to_string(), f(m).clone()))
             .collect()
     };
+    let distance = plot::scatter(
+        "epochs vs ‖θ₀ − θ*‖ (runs used)",
+        "distance from init to the solution found",
+        "epochs",
+        &series(|m| &m.distance),
+        600,
+    )?;
+    let loss = plot::scatter(
+        "epochs vs initial loss (runs used)",
+        "initial MSE",
+        "epochs",
+        &series(|m| &m.loss),
+        600,
+    )?;
+    Ok(vec![
+        ("epochs_vs_distance".into(), distance),
+        ("epochs_vs_initial_loss".into(), loss),
+    ])
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let session = Session::start("abs_distance", &args.common)?;
+    let measured = with_progress(&cases(), "cases", |c| c.name, |c| measure(&session, c))?;
+    // The reference's own 100 traced runs (abs1_convergence: the abs1_sgd setting), replayed.
+    let replay = writeup::replay_traces(session.isa)?;
+    let results: Vec<&CaseResult> = measured.iter().map(|m| &m.result).collect();
     let md = report_md(&session, &results, &replay);
-    let figures = vec![
-        (
-            "epochs_vs_distance".to_string(),
-            plot::scatter(
-                "epochs vs ‖θ₀ − θ*‖ (runs used)",
-                "distance from init to the solution found",
-                "epochs",
-                &series(|m| &m.distance),
-                600,
-            )?,
-        ),
-        (
-            "epochs_vs_initial_loss".to_string(),
-            plot::scatter(
-                "epochs vs initial loss (runs used)",
-                "initial MSE",
-                "epochs",
-                &series(|m| &m.loss),
-                600,
-            )?,
-        ),
-    ];
     let json = json!({
         "experiment": session.name(),
         "seed": session.seed(),
@@ -191,6 +183,7 @@ fn main() -> Result<()> {
         String::from("case,run,init_index,initial_loss,distance,epochs,stop,success\n"),
         |csv, m| csv + &m.csv,
     );
+    let figures = figures(&measured)?;
     session.write(&Report {
         json,
         md,

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::Study;
 use super::summary::{ArmSummary, summarize};
-use crate::driver::Progress;
+use crate::driver::with_progress;
 use crate::seed::derive_seed;
 use crate::writeup::Published;
 
@@ -197,19 +197,16 @@ pub fn run_arm(study: &Study, scorer: &dyn Scorer, arm: &Arm) -> Result<ArmRuns>
 /// seeded by its name.
 pub fn run_arms(study: &Study, arms: &[Arm]) -> Result<Vec<(ArmRuns, ArmSummary)>> {
     let scorer = study.scorer()?;
-    let progress = Progress::new(arms.len(), "arms");
-    let done = arms
-        .iter()
-        .map(|arm| {
-            progress.start(&arm.name);
+    with_progress(
+        arms,
+        "arms",
+        |arm| &arm.name,
+        |arm| {
             let runs = run_arm(study, scorer.as_ref(), arm)?;
             let summary = summarize(&runs, derive_seed(study.seed, &arm.name));
-            progress.done();
             Ok((runs, summary))
-        })
-        .collect();
-    progress.finish();
-    done
+        },
+    )
 }
 
 /// Scans `stream` in index order for inits with no dead class-1 point, within the budget.
