@@ -83,7 +83,9 @@ fn fused_scores_equal_the_engine_on_every_isa() {
             .score_stream(&stream, 1000, true, &mut want)
             .unwrap();
         for isa in Isa::available() {
-            let fused = FusedScorer::new(model, loss).and_then(|s| s.with_isa(Some(isa))).unwrap();
+            let fused = FusedScorer::new(model, loss)
+                .and_then(|s| s.with_isa(Some(isa)))
+                .unwrap();
             let mut got = blank(n);
             fused.score_stream(&stream, 1000, true, &mut got).unwrap();
             let (loss_err, grad_err, acc_mismatch) = compare(&got, &want);
@@ -121,7 +123,8 @@ fn isa_clones_are_bit_identical_and_lanes_equal_the_scalar_stream() {
                 let mut params = vec![0.0f32; n * model.param_len()];
                 stream.fill_batch(first, &mut params).unwrap();
                 let mut out = blank(n);
-                FusedScorer::new(model, loss).and_then(|s| s.with_isa(Some(Isa::Portable)))
+                FusedScorer::new(model, loss)
+                    .and_then(|s| s.with_isa(Some(Isa::Portable)))
                     .unwrap()
                     .score_params(&params, true, &mut out)
                     .unwrap();
@@ -129,7 +132,8 @@ fn isa_clones_are_bit_identical_and_lanes_equal_the_scalar_stream() {
             };
             for isa in Isa::available() {
                 let mut got = blank(n);
-                FusedScorer::new(model, loss).and_then(|s| s.with_isa(Some(isa)))
+                FusedScorer::new(model, loss)
+                    .and_then(|s| s.with_isa(Some(isa)))
                     .unwrap()
                     .score_stream(&stream, first, true, &mut got)
                     .unwrap();
@@ -433,7 +437,10 @@ fn bad_input_is_an_error_naming_the_value() {
     let err = MlpScorer::new(&spec, Loss::CrossEntropy, dx.view(), x.view())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("4x2") && err.contains("64 input rows"), "{err}");
+    assert!(
+        err.contains("4x2") && err.contains("64 input rows"),
+        "{err}"
+    );
     let mlp = MlpScorer::new(&spec, Loss::CrossEntropy, dx.view(), dy.view()).unwrap();
     let err = mlp
         .losses(&relu1, 0, &mut [0.0; 3])
@@ -445,7 +452,12 @@ fn bad_input_is_an_error_naming_the_value() {
     mlp.losses(&stream, 0, &mut []).unwrap();
     mlp.score_params(&[], false, &mut []).unwrap();
     // Through the Scorer trait the mismatch reaches the strategies as a selection error.
-    let err = select(&Strategy::BestOfN(BestOfN { n: 10, count: 1 }), &fused, &relu2).unwrap_err();
+    let err = select(
+        &Strategy::BestOfN(BestOfN { n: 10, count: 1 }),
+        &fused,
+        &relu2,
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -504,7 +516,11 @@ fn scorer_for_picks_the_fused_kernel_for_xor_presets_and_every_path_equals_the_e
             let mut got = blank(n);
             auto.score_stream(&stream, 7, true, &mut got).unwrap();
             // Auto is the fused kernel itself: the same bits.
-            assert!(got.iter().zip(&fused).all(|(g, f)| g.loss.to_bits() == f.loss.to_bits()));
+            assert!(
+                got.iter()
+                    .zip(&fused)
+                    .all(|(g, f)| g.loss.to_bits() == f.loss.to_bits())
+            );
             for path in [ScorerPath::Batched, ScorerPath::Engine] {
                 for isa in Isa::available() {
                     let scorer =
@@ -528,9 +544,16 @@ fn scorer_for_picks_the_fused_kernel_for_xor_presets_and_every_path_equals_the_e
         ScorerPath::auto(&spec, Loss::Mse, shifted.view(), y.view()),
         ScorerPath::Batched
     );
-    let err = scorer_with(ScorerPath::Fused, None, &spec, Loss::Mse, shifted.view(), y.view())
-        .err()
-        .expect("no fused kernel for shifted data");
+    let err = scorer_with(
+        ScorerPath::Fused,
+        None,
+        &spec,
+        Loss::Mse,
+        shifted.view(),
+        y.view(),
+    )
+    .err()
+    .expect("no fused kernel for shifted data");
     assert!(matches!(err, ScoreError::UnsupportedModel { .. }), "{err}");
     let digits_spec = ModelSpec::mlp("64-32-10", Activation::Relu).unwrap();
     let (dx, dy) = digits(Some(64));

@@ -53,7 +53,12 @@ fn engine_scores_equal_the_formula_on_relu1() {
 fn best_of_n_is_the_group_minimum() {
     let (scorer, stream) = relu1();
     let all = losses(&scorer, &stream, 300);
-    let sel = select(&Strategy::BestOfN(BestOfN { n: 100, count: 3 }), &scorer, &stream).unwrap();
+    let sel = select(
+        &Strategy::BestOfN(BestOfN { n: 100, count: 3 }),
+        &scorer,
+        &stream,
+    )
+    .unwrap();
     assert_eq!(sel.draws, 300);
     for (g, pick) in sel.picks.iter().enumerate() {
         let group = &all[g * 100..(g + 1) * 100];
@@ -293,9 +298,13 @@ fn multi_objective_with_only_param_norm_takes_the_smallest_norm() {
 #[test]
 fn refinement_and_informed_sampling_improve_and_regenerate() {
     let (scorer, stream) = relu1();
-    let base = select(&Strategy::BestOfN(BestOfN { n: 200, count: 1 }), &scorer, &stream)
-        .unwrap()
-        .picks[0]
+    let base = select(
+        &Strategy::BestOfN(BestOfN { n: 200, count: 1 }),
+        &scorer,
+        &stream,
+    )
+    .unwrap()
+    .picks[0]
         .score
         .loss;
     for s in [
@@ -410,7 +419,12 @@ impl Scorer for Poisoned {
 fn nan_and_inf_never_win_and_are_counted() {
     let (scorer, stream) = relu1();
     let poisoned = Poisoned(scorer);
-    let sel = select(&Strategy::BestOfN(BestOfN { n: 770, count: 1 }), &poisoned, &stream).unwrap();
+    let sel = select(
+        &Strategy::BestOfN(BestOfN { n: 770, count: 1 }),
+        &poisoned,
+        &stream,
+    )
+    .unwrap();
     let expected_bad = (0..770u64)
         .filter(|i| i.is_multiple_of(7) || i.is_multiple_of(11))
         .count() as u64;
@@ -475,7 +489,10 @@ fn selections_do_not_depend_on_thread_count() {
 fn bad_parameters_are_named() {
     let (scorer, stream) = relu1();
     let cases: Vec<(Strategy, &str)> = vec![
-        (Strategy::BestOfN(BestOfN { n: 0, count: 1 }), "zero candidates"),
+        (
+            Strategy::BestOfN(BestOfN { n: 0, count: 1 }),
+            "zero candidates",
+        ),
         (
             Strategy::Percentile(Percentile {
                 n: 10,
@@ -537,7 +554,12 @@ fn bad_parameters_are_named() {
         assert!(err.contains(needle) && err.contains(s.name()), "{err}");
     }
     let other = Stream::new(&ModelSpec::relu2(), &InitPlan::relu2(), 1).unwrap();
-    let err = select(&Strategy::BestOfN(BestOfN { n: 10, count: 1 }), &scorer, &other).unwrap_err();
+    let err = select(
+        &Strategy::BestOfN(BestOfN { n: 10, count: 1 }),
+        &scorer,
+        &other,
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,

@@ -53,7 +53,10 @@ fn xor_preset(
 ) -> Option<Preset> {
     let preset = Preset::from_spec(spec).ok()?;
     let is_xor = x.dim() == (XOR_X.len(), 2)
-        && x.rows().into_iter().zip(XOR_X).all(|(r, p)| r.iter().eq(&p))
+        && x.rows()
+            .into_iter()
+            .zip(XOR_X)
+            .all(|(r, p)| r.iter().eq(&p))
         && y.dim() == (XOR_X.len(), preset.outputs())
         && y.iter().eq(preset.targets().iter());
     (is_xor && preset.fused_losses().contains(&loss)).then_some(preset)

@@ -46,8 +46,12 @@ pub trait Scorer: Sync {
     fn param_len(&self) -> usize;
 
     /// Scores the parameter vectors concatenated in `params` (`out.len()` of them).
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score])
-    -> Result<(), ScoreError>;
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError>;
 
     /// Scores candidates `first, first + 1, …` of `stream` (`out.len()` of them). The default
     /// regenerates their parameters and calls [`Scorer::score_params`]; fused kernels generate

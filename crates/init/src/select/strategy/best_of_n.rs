@@ -38,7 +38,12 @@ impl BestOfN {
                 ControlFlow::Continue(())
             })?;
             let pick = ctx.stream_pick(best.ok_or_else(|| ctx.nothing(v))?);
-            if ctx.sel.best.as_ref().is_none_or(|b| pick.score.loss < b.score.loss) {
+            if ctx
+                .sel
+                .best
+                .as_ref()
+                .is_none_or(|b| pick.score.loss < b.score.loss)
+            {
                 ctx.sel.best = Some(pick.clone());
             }
             ctx.sel.picks.push(pick);

@@ -183,7 +183,12 @@ impl<S: Scorer + ?Sized> Scorer for Dyn<'_, S> {
         self.0.score_stream(stream, first, want_grad, out)
     }
 
-    fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> Result<(), super::ScoreError> {
+    fn losses(
+        &self,
+        stream: &Stream,
+        first: u64,
+        out: &mut [f32],
+    ) -> Result<(), super::ScoreError> {
         self.0.losses(stream, first, out)
     }
 

@@ -62,7 +62,8 @@ impl MultiObjective {
                 } else {
                     0.0
                 };
-                let objective = self.w_loss * f64::from(s.loss) + self.w_grad * g + self.w_param * norm;
+                let objective =
+                    self.w_loss * f64::from(s.loss) + self.w_grad * g + self.w_param * norm;
                 (objective, i, s)
             })
             .collect();

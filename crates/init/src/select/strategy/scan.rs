@@ -129,7 +129,11 @@ impl Ctx<'_> {
             pool.push((i, s));
             ControlFlow::Continue(())
         })?;
-        self.sel.best = pool.iter().copied().min_by(by_loss).map(|c| self.stream_pick(c));
+        self.sel.best = pool
+            .iter()
+            .copied()
+            .min_by(by_loss)
+            .map(|c| self.stream_pick(c));
         Ok(pool)
     }
 
