@@ -27,14 +27,7 @@ fn engine(model: Preset, loss: Loss) -> EngineScorer {
 }
 
 fn blank(n: usize) -> Vec<Score> {
-    vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0
-        };
-        n
-    ]
+    vec![Score::NAN; n]
 }
 
 fn rel(a: f32, b: f32) -> f64 {
