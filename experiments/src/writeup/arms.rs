@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, RunOutcome};
 use initsift_batch::score::FusedScorer;
-use initsift_init::select::Score;
+use initsift_init::select::{Score, Scorer};
 use serde::Serialize;
 
 use super::{Published, StudyId, load, recipe, train_arm};
@@ -153,17 +153,10 @@ pub fn replay(id: StudyId, isa: Isa) -> Result<Replay> {
 /// The initial scores (loss, accuracy) of `inits` through the fused scorer of `config`'s preset
 /// and loss.
 fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<Score>> {
-    let scorer = FusedScorer::with_isa(config.preset, config.loss, Some(isa))?;
+    let scorer = FusedScorer::new(config.preset, config.loss)?.with_isa(Some(isa))?;
     let params: Vec<f32> = inits.iter().flatten().copied().collect();
-    let mut scores = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0,
-        };
-        inits.len()
-    ];
-    scorer.scores_of_params(&params, false, &mut scores)?;
+    let mut scores = vec![Score::NAN; inits.len()];
+    scorer.score_params(&params, false, &mut scores)?;
     Ok(scores)
 }
 

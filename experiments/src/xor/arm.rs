@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use initsift_batch::lockstep::{FirstLayerStats, Lockstep, LockstepReport, Preset};
 use initsift_init::Stream;
 use initsift_init::select::{
-    Origin, Pick, Score, Scorer, Side, Status, Strategy, Threshold, select,
+    Adaptive, BestOfN, Origin, Pick, Score, Scorer, Side, Status, Strategy, Threshold, select,
 };
 use serde::Serialize;
 
@@ -75,14 +75,7 @@ pub struct Arm {
 
 /// The initial losses of `n` candidates of `stream`, with their accuracies.
 pub fn initial_scores(scorer: &dyn Scorer, stream: &Stream, n: usize) -> Result<Vec<Score>> {
-    let mut out = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0
-        };
-        n
-    ];
+    let mut out = vec![Score::NAN; n];
     for (k, chunk) in out.chunks_mut(1 << 16).enumerate() {
         scorer.score_stream(stream, (k << 16) as u64, false, chunk)?;
     }
@@ -141,12 +134,12 @@ pub fn run_arm(study: &Study, scorer: &dyn Scorer, arm: &Arm) -> Result<ArmRuns>
             budget_exhausted: false,
         },
         InitRule::Threshold { side, value } => {
-            let strategy = Strategy::Adaptive {
+            let strategy = Strategy::Adaptive(Adaptive {
                 side,
                 threshold: Threshold::Given { value },
                 count: runs,
                 budget: budget(runs),
-            };
+            });
             let sel = select(&strategy, scorer, &stream)?;
             Chosen {
                 inits: stream_picks(&sel.picks)?,
@@ -155,7 +148,7 @@ pub fn run_arm(study: &Study, scorer: &dyn Scorer, arm: &Arm) -> Result<ArmRuns>
             }
         }
         InitRule::BestOf { k } => {
-            let sel = select(&Strategy::BestOfN { n: k, count: runs }, scorer, &stream)?;
+            let sel = select(&BestOfN { n: k, count: runs }.into(), scorer, &stream)?;
             Chosen {
                 inits: stream_picks(&sel.picks)?,
                 draws: sel.draws,
@@ -228,14 +221,7 @@ fn class1_alive(
         }
         index += 1;
     }
-    let mut scores = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0
-        };
-        accepted.len()
-    ];
+    let mut scores = vec![Score::NAN; accepted.len()];
     let flat: Vec<f32> = accepted.iter().flat_map(|&i| stream.candidate(i)).collect();
     scorer.score_params(&flat, false, &mut scores)?;
     let budget_exhausted = accepted.len() < runs;

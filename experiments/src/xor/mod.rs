@@ -61,11 +61,9 @@ impl Study {
     /// The scorer of initial losses on XOR under this study's loss: the fused SIMD kernel
     /// (held to the engine's `EngineScorer` candidate by candidate in initsift-batch's tests).
     pub fn scorer(&self) -> Result<Box<dyn Scorer>> {
-        Ok(Box::new(FusedScorer::with_isa(
-            self.preset(),
-            self.config.loss,
-            Some(self.isa),
-        )?))
+        Ok(Box::new(
+            FusedScorer::new(self.preset(), self.config.loss)?.with_isa(Some(self.isa))?,
+        ))
     }
 
     /// The stream named `label`, independent of every other label's.
