@@ -5,11 +5,11 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use initsift_batch::Isa;
 use initsift_batch::lockstep::{
-    FirstLayerStats, Lockstep, LockstepConfig, LockstepReport, Preset, RunOutcome,
+    FirstLayerStats, Lockstep, LockstepConfig, LockstepReport, RunOutcome,
 };
 use initsift_batch::score::FusedScorer;
+use initsift_batch::{Isa, Preset};
 use initsift_init::counter::mix64;
 use initsift_init::select::{Origin, Score, Scorer, Side, Status, Strategy, Threshold, select};
 use initsift_init::{InitPlan, Stream};

@@ -6,11 +6,10 @@
 #![warn(missing_docs)]
 
 pub mod isa;
-pub mod lanes;
 pub mod lockstep;
 pub mod mlp;
-pub mod preset;
 pub mod score;
+pub mod xor;
 
 pub use isa::{ISA_ENV, Isa, IsaError};
-pub use preset::{Preset, XOR_CLASS, XOR_X};
+pub use xor::{Preset, PresetError};

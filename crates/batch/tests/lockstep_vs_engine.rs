@@ -9,8 +9,12 @@
 //! converged run's loss (threshold 1e-7) is dominated by f32 cancellation in `out − y`, and a
 //! relative bound says nothing (tests still print the largest deviation).
 
-use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset, normal_inits};
+mod common;
+
+use common::normal_inits;
+use initsift_batch::lockstep::{Lockstep, LockstepConfig};
+use initsift_batch::{Isa, Preset};
+use initsift_data::xor::INPUTS_CENTERED;
 use initsift_nn::{
     Adam, Loss, OptimizerConfig, Plateau, RmsProp, Sgd, StopReason, StopRules, Trainer,
 };
@@ -20,16 +24,8 @@ use rayon::prelude::*;
 const RUNS: usize = 1000;
 
 fn xor(preset: Preset) -> (Array2<f32>, Array2<f32>) {
-    let x = Array2::from_shape_vec(
-        (4, 2),
-        initsift_batch::lockstep::XOR_X
-            .iter()
-            .flatten()
-            .copied()
-            .collect(),
-    )
-    .unwrap();
-    let y = Array2::from_shape_vec((4, preset.outputs()), preset.targets()).unwrap();
+    let x = initsift_data::xor::inputs_centered();
+    let y = Array2::from_shape_vec((4, preset.output_len()), preset.targets()).unwrap();
     (x, y)
 }
 
@@ -326,7 +322,7 @@ fn kinks_follow_the_engine() {
     for preset in Preset::ALL {
         let init: Vec<f32> = (0..RUNS * preset.param_len()).map(|_| pick()).collect();
         for row in init.chunks_exact(preset.param_len()).take(200) {
-            for x in &initsift_batch::lockstep::XOR_X {
+            for x in &INPUTS_CENTERED {
                 for j in 0..preset.hidden_units() {
                     let z = x[0] * row[2 * j]
                         + x[1] * row[2 * j + 1]

@@ -16,7 +16,7 @@ use experiments::study::{
 };
 use experiments::writeup::{self, Replay, XOR_SINGLE_PUBLISHED};
 use experiments::xor::{Arm, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
 use serde_json::json;

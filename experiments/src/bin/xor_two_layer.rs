@@ -17,7 +17,8 @@ use experiments::study::{
 };
 use experiments::writeup::{self, XOR_TWO_LAYER_PUBLISHED};
 use experiments::xor::{Arm, ArmRuns, ArmSummary, PaperArm, Selection, Study, runs_csv};
-use initsift_batch::lockstep::{Preset, XOR_X};
+use initsift_batch::Preset;
+use initsift_data::xor::LABELS;
 use initsift_init::InitPlan;
 use initsift_init::select::Side;
 use initsift_nn::StopReason;
@@ -58,14 +59,6 @@ fn point_state(out: [f32; 2], class: usize) -> &'static str {
     }
 }
 
-/// relu2's outputs on the four XOR points (W1, b1, W2, b2 in the flat layout).
-fn outputs(p: &[f32]) -> [[f32; 2]; 4] {
-    XOR_X.map(|x| {
-        let h = [0, 1].map(|j| (p[2 * j] * x[0] + p[2 * j + 1] * x[1] + p[4 + j]).max(0.0));
-        [0, 1].map(|k| p[6 + 2 * k] * h[0] + p[6 + 2 * k + 1] * h[1] + p[10 + k])
-    })
-}
-
 /// A loss level where failed runs end, and what their outputs look like there.
 #[derive(Debug, Clone, Serialize)]
 struct Plateau {
@@ -79,7 +72,7 @@ struct Plateau {
     accuracies: BTreeMap<String, usize>,
 }
 
-fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
+fn plateaus(arm: &ArmRuns) -> Result<Vec<Plateau>> {
     let p = Preset::Relu2.param_len();
     let mut levels: BTreeMap<i64, Plateau> = BTreeMap::new();
     for (r, o) in arm
@@ -97,11 +90,11 @@ fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
             accuracies: BTreeMap::new(),
         });
         level.runs += 1;
-        let outs = outputs(&arm.report.final_params[r * p..(r + 1) * p]);
+        let outs = Preset::Relu2.outputs(&arm.report.final_params[r * p..(r + 1) * p])?;
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, out) in outs.iter().enumerate() {
+        for (out, &class) in outs.chunks_exact(2).zip(&LABELS) {
             *counts
-                .entry(point_state(*out, initsift_batch::lockstep::XOR_CLASS[i]))
+                .entry(point_state([out[0], out[1]], class))
                 .or_default() += 1;
         }
         let pattern = counts
@@ -114,7 +107,7 @@ fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
     }
     let mut v: Vec<Plateau> = levels.into_values().collect();
     v.sort_by_key(|p| std::cmp::Reverse(p.runs));
-    v
+    Ok(v)
 }
 
 /// Every arm, in report order (`--arms` picks among these).
@@ -220,8 +213,8 @@ fn main() -> Result<()> {
     let replay = writeup::replay(NAME, isa, XOR_TWO_LAYER_PUBLISHED)?;
     let plateau_table: Vec<(String, Vec<Plateau>)> = results
         .iter()
-        .map(|(r, s)| (s.name.clone(), plateaus(r)))
-        .collect();
+        .map(|(r, s)| Ok((s.name.clone(), plateaus(r)?)))
+        .collect::<Result<_>>()?;
     let all_runs: Vec<ArmRuns> = results.into_iter().map(|(r, _)| r).collect();
 
     let doc = json!({

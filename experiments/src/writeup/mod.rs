@@ -17,7 +17,8 @@ pub use arms::{
 pub use traces::{TraceReplay, replay_traces};
 
 use anyhow::{Context, Result, bail};
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport};
 use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
 use serde::Deserialize;
 

@@ -8,11 +8,11 @@
 //! - The generic path for any MLP on any data set is [`crate::mlp`].
 
 mod error;
+mod eval;
 mod fused;
 mod generate;
 pub mod math;
-mod xor;
 
 pub(crate) use error::check_range;
 pub use error::{ScoreError, ScoreResult};
-pub use fused::{FusedScorer, LANES};
+pub use fused::{FusedScorer, SCORE_LANES};
