@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::normal_inits;
+use common::{kink_grid, normal_inits};
 use initsift_batch::lockstep::{Lockstep, LockstepConfig};
 use initsift_batch::{Isa, Preset};
 use initsift_data::xor::INPUTS_CENTERED;
@@ -310,17 +310,10 @@ fn relu2_agrees_with_the_engine() {
 /// abs'(0) = 0) exactly and often: the kernels must take the engine's side of every kink.
 #[test]
 fn kinks_follow_the_engine() {
-    let grid = [-1.0f32, -0.5, 0.0, 0.5, 1.0];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut pick = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        grid[(state % grid.len() as u64) as usize]
-    };
     let mut zero_pre_activations = 0;
     for preset in Preset::ALL {
-        let init: Vec<f32> = (0..RUNS * preset.param_len()).map(|_| pick()).collect();
+        let init = kink_grid(RUNS * preset.param_len(), &mut state);
         for row in init.chunks_exact(preset.param_len()).take(200) {
             for x in &INPUTS_CENTERED {
                 for j in 0..preset.hidden_units() {

@@ -1,5 +1,8 @@
 //! `Preset::outputs` against the engine's forward pass, bit for bit, and its errors.
 
+mod common;
+
+use common::kink_grid;
 use initsift_batch::{Preset, PresetError};
 use initsift_data::xor::inputs_centered;
 use initsift_init::Stream;
@@ -19,18 +22,14 @@ fn engine_outputs(preset: Preset, params: &[f32]) -> Vec<f32> {
 fn outputs_are_the_engines_bits() {
     // Kinks and ties: every parameter from a grid with 0, so pre-activations hit 0 exactly;
     // then candidates of the preset's own plan; then a NaN, which ReLU must pass through.
-    let grid = [-1.0f32, -0.5, 0.0, 0.5, 1.0];
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut pick = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        grid[(state % grid.len() as u64) as usize]
-    };
     for preset in Preset::ALL {
         let p = preset.param_len();
         let stream = Stream::new(&preset.spec(), &preset.plan(), 11).unwrap();
-        let mut cases: Vec<Vec<f32>> = (0..500).map(|_| (0..p).map(|_| pick()).collect()).collect();
+        let mut cases: Vec<Vec<f32>> = kink_grid(500 * p, &mut state)
+            .chunks_exact(p)
+            .map(<[f32]>::to_vec)
+            .collect();
         cases.extend((0..500).map(|i| stream.candidate(i)));
         let mut with_nan = stream.candidate(0);
         with_nan[0] = f32::NAN;

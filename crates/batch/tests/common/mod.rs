@@ -1,4 +1,8 @@
-//! Initial parameters for the lockstep tests: a candidate stream of an N(0, σ²) plan.
+//! Parameters for the tests: a candidate stream of an N(0, σ²) plan, and a coarse grid that
+//! hits the kinks.
+
+// Each test binary uses part of these.
+#![allow(dead_code)]
 
 use initsift_batch::Preset;
 use initsift_init::{InitPlan, Scheme, Stream};
@@ -27,4 +31,19 @@ pub fn normal_inits(
         .fill_batch(0, &mut init)
         .expect("whole parameter vectors");
     init
+}
+
+/// `n` values from the grid {−1, −0.5, 0, 0.5, 1}, picked by a xorshift whose state `state`
+/// holds (and keeps, for the next call): as parameters of the presets they put pre-activations
+/// and outputs on the kinks (exact zeros) often.
+pub fn kink_grid(n: usize, state: &mut u64) -> Vec<f32> {
+    let grid = [-1.0f32, -0.5, 0.0, 0.5, 1.0];
+    (0..n)
+        .map(|_| {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            grid[(*state % grid.len() as u64) as usize]
+        })
+        .collect()
 }
