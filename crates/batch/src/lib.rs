@@ -1,7 +1,9 @@
 //! initsift-batch: SIMD kernels that score or train thousands of tiny networks at once.
 //!
 //! Every kernel has a scalar twin in the engine (initsift-tensor / initsift-nn) that tests hold
-//! it to. The instruction set is chosen at run time ([`Isa`]).
+//! it to. The instruction set is chosen at run time ([`Isa`]). The XOR kernels (the fused
+//! scorer, the lockstep trainer) are written for the models [`Preset`] names, whose forward
+//! pass [`Preset::outputs`] also gives one parameter vector at a time.
 
 #![warn(missing_docs)]
 
@@ -9,7 +11,7 @@ pub mod isa;
 pub mod lockstep;
 pub mod mlp;
 pub mod score;
-pub mod xor;
+mod xor;
 
 pub use isa::{ISA_ENV, Isa, IsaError};
 pub use xor::{Preset, PresetError};
