@@ -8,3 +8,6 @@ pub use initsift_data as data;
 pub use initsift_init as init;
 pub use initsift_nn as nn;
 pub use initsift_tensor as tensor;
+
+#[cfg(feature = "cli")]
+pub mod cli;
