@@ -139,7 +139,7 @@ fn load(args: &DataArgs) -> Result<(Dataset, DataSource)> {
                 )
                 .into());
             }
-            let source = format!("data/{}.csv.gz (built in)", b.name());
+            let source = format!("crates/data/data/{}.csv.gz (built in)", b.name());
             let ds = crate::data::parse_csv(
                 b.csv_gz(),
                 &source,

@@ -48,7 +48,7 @@ def sequential(children):
 
 
 def read_builtin(name):
-    with gzip.open(os.path.join(REPO, "data", f"{name}.csv.gz"), "rt") as f:
+    with gzip.open(os.path.join(REPO, "crates", "data", "data", f"{name}.csv.gz"), "rt") as f:
         rows = list(csv.reader(io.StringIO(f.read())))
     header, body = rows[0], [r for r in rows[1:] if r]
     data = np.array(body, dtype=np.float64)
