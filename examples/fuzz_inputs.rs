@@ -70,7 +70,11 @@ fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
 }
 
 fn exercise(input: &[u8], spec: &ModelSpec) {
-    for kind in [TargetKind::Infer, TargetKind::Classification, TargetKind::Regression] {
+    for kind in [
+        TargetKind::Infer,
+        TargetKind::Classification,
+        TargetKind::Regression,
+    ] {
         let _ = parse_csv(input, "fuzz.csv", kind);
         let _ = parse_csv_with_target(input, "fuzz.csv", kind, "label");
     }
@@ -85,7 +89,10 @@ fn exercise(input: &[u8], spec: &ModelSpec) {
 }
 
 fn main() {
-    let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let seconds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
     let spec = ModelSpec::mlp("3-2", Activation::Relu).expect("valid");
     let mut rng = Rng(0x1A17_5EED);
     let start = Instant::now();
@@ -97,7 +104,10 @@ fn main() {
         if catch_unwind(AssertUnwindSafe(|| exercise(&input, &spec))).is_err() {
             let file = format!("fuzz-finding-{runs}.bin");
             let _ = std::fs::write(&file, &input);
-            eprintln!("panic on input {:?} (saved to {file})", String::from_utf8_lossy(&input));
+            eprintln!(
+                "panic on input {:?} (saved to {file})",
+                String::from_utf8_lossy(&input)
+            );
             std::process::exit(1);
         }
         runs += 1;

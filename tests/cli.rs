@@ -41,13 +41,32 @@ fn search_args(args: &[&str]) -> initsift::cli::args::SearchArgs {
 #[test]
 fn search_picks_what_the_library_selection_picks() {
     let dir = tempfile::tempdir().unwrap();
-    let base = ["--dataset", "iris", "--arch", "4-8-3", "--samples", "300", "--seed", "11"];
-    for select in ["best", "best_of:50", "percentile:10", "threshold:1.05", "adaptive:pilot=20"] {
+    let base = [
+        "--dataset",
+        "iris",
+        "--arch",
+        "4-8-3",
+        "--samples",
+        "300",
+        "--seed",
+        "11",
+    ];
+    for select in [
+        "best",
+        "best_of:50",
+        "percentile:10",
+        "threshold:1.05",
+        "adaptive:pilot=20",
+    ] {
         let out = dir.path().join(select.replace([':', '='], "_"));
         let mut args = vec!["search", "--quiet", "--select", select, "--out", path(&out)];
         args.extend_from_slice(&base);
         let run = initsift(&args);
-        assert!(run.status.success(), "{select}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{select}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let record = read_json(&out.join("search.json"));
 
         // The library, in this process, on the same rows and stream.
@@ -55,14 +74,28 @@ fn search_picks_what_the_library_selection_picks() {
         let p = problem::prepare(&a.data).unwrap();
         let plan = initsift::cli::parse::parse_init("torch_default", &p.spec, p.act).unwrap();
         let stream = Stream::new(&p.spec, &plan, 11).unwrap();
-        let scorer = selection::live_scorer(&p.spec, p.loss, "iris", p.train.0.view(), p.train.1.view())
-            .unwrap();
+        let scorer =
+            selection::live_scorer(&p.spec, p.loss, "iris", p.train.0.view(), p.train.1.view())
+                .unwrap();
         let spec = parse_select(select).unwrap();
-        let picks = selection::select_live(spec, selection::pool_size(spec, 300), scorer.as_ref(), &stream)
-            .unwrap();
+        let picks = selection::select_live(
+            spec,
+            selection::pool_size(spec, 300),
+            scorer.as_ref(),
+            &stream,
+        )
+        .unwrap();
         assert_eq!(picks.len(), 1, "{select}");
-        assert_eq!(record["picks"][0]["index"].as_u64().unwrap(), picks[0].0, "{select}");
-        assert_eq!(record["picks"][0]["loss"].as_f64().unwrap() as f32, picks[0].1, "{select}");
+        assert_eq!(
+            record["picks"][0]["index"].as_u64().unwrap(),
+            picks[0].0,
+            "{select}"
+        );
+        assert_eq!(
+            record["picks"][0]["loss"].as_f64().unwrap() as f32,
+            picks[0].1,
+            "{select}"
+        );
 
         // The exported weights are that candidate's parameters, bit for bit.
         let bytes = std::fs::read(out.join("init.safetensors")).unwrap();
@@ -113,23 +146,54 @@ fn shards_then_merge(base: &[&str], n: usize, root: &Path) -> (PathBuf, PathBuf)
         assert!(c.wait().unwrap().success());
     }
     let merged = root.join("merged");
-    let mut merge = vec!["merge".to_string(), "--quiet".into(), "--out".into(), path(&merged).into()];
+    let mut merge = vec![
+        "merge".to_string(),
+        "--quiet".into(),
+        "--out".into(),
+        path(&merged).into(),
+    ];
     // Given out of order: merge sorts by shard.
-    merge.extend((0..n).rev().map(|k| path(&root.join(format!("shard{k}"))).to_string()));
-    let run = Command::new(env!("CARGO_BIN_EXE_initsift")).args(&merge).output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    merge.extend(
+        (0..n)
+            .rev()
+            .map(|k| path(&root.join(format!("shard{k}"))).to_string()),
+    );
+    let run = Command::new(env!("CARGO_BIN_EXE_initsift"))
+        .args(&merge)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     (whole, merged)
 }
 
 #[test]
 fn four_shard_processes_merge_into_the_unsharded_search() {
     let dir = tempfile::tempdir().unwrap();
-    let base = ["--dataset", "wine", "--arch", "13-16-3", "--samples", "1001", "--seed", "3"];
+    let base = [
+        "--dataset",
+        "wine",
+        "--arch",
+        "13-16-3",
+        "--samples",
+        "1001",
+        "--seed",
+        "3",
+    ];
     let (whole, merged) = shards_then_merge(&base, 4, dir.path());
-    let (a, b) = (read_json(&whole.join("search.json")), read_json(&merged.join("search.json")));
+    let (a, b) = (
+        read_json(&whole.join("search.json")),
+        read_json(&merged.join("search.json")),
+    );
     assert_eq!(read_json(&merged.join("search.json"))["merged_shards"], 4);
     assert_eq!(comparable(a), comparable(b));
-    assert_eq!(tensors(&whole.join("init.safetensors")), tensors(&merged.join("init.safetensors")));
+    assert_eq!(
+        tensors(&whole.join("init.safetensors")),
+        tensors(&merged.join("init.safetensors"))
+    );
     let shard = read_json(&dir.path().join("shard3/search.json"));
     assert_eq!(shard["shard"]["first"], 750);
     assert_eq!(shard["shard"]["end"], 1001);
@@ -140,11 +204,24 @@ fn four_shard_processes_merge_into_the_unsharded_search() {
 fn shards_of_a_pilot_strategy_merge_exactly_too() {
     let dir = tempfile::tempdir().unwrap();
     let base = [
-        "--dataset", "iris", "--arch", "4-5-3", "--samples", "400", "--seed", "5",
-        "--select", "adaptive:pilot=30", "--subset", "60",
+        "--dataset",
+        "iris",
+        "--arch",
+        "4-5-3",
+        "--samples",
+        "400",
+        "--seed",
+        "5",
+        "--select",
+        "adaptive:pilot=30",
+        "--subset",
+        "60",
     ];
     let (whole, merged) = shards_then_merge(&base, 3, dir.path());
-    let (a, b) = (read_json(&whole.join("search.json")), read_json(&merged.join("search.json")));
+    let (a, b) = (
+        read_json(&whole.join("search.json")),
+        read_json(&merged.join("search.json")),
+    );
     assert_eq!(comparable(a), comparable(b));
 }
 
@@ -152,7 +229,16 @@ fn shards_of_a_pilot_strategy_merge_exactly_too() {
 fn recorded_preprocessing_is_the_applied_preprocessing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    let base = ["--dataset", "breast_cancer", "--arch", "30-8-1", "--samples", "40", "--subset", "100"];
+    let base = [
+        "--dataset",
+        "breast_cancer",
+        "--arch",
+        "30-8-1",
+        "--samples",
+        "40",
+        "--subset",
+        "100",
+    ];
     let mut args = vec!["search", "--quiet", "--out", path(&out)];
     args.extend_from_slice(&base);
     assert!(initsift(&args).status.success());
@@ -170,9 +256,16 @@ fn recorded_preprocessing_is_the_applied_preprocessing() {
     let test: Vec<usize> = serde_json::from_value(pre["split"]["test_rows"].clone()).unwrap();
     assert_eq!(train.len() + test.len(), raw.n_samples());
     assert_eq!(test.len(), 114, "⌈0.2 · 569⌉ test rows");
-    assert!(rows.iter().all(|r| train.binary_search(r).is_ok()), "scored rows are training rows");
+    assert!(
+        rows.iter().all(|r| train.binary_search(r).is_ok()),
+        "scored rows are training rows"
+    );
     // The recorded mean is the training rows' mean.
-    let col0: f64 = train.iter().map(|&r| f64::from(raw.features()[[r, 0]])).sum::<f64>() / train.len() as f64;
+    let col0: f64 = train
+        .iter()
+        .map(|&r| f64::from(raw.features()[[r, 0]]))
+        .sum::<f64>()
+        / train.len() as f64;
     assert!((f64::from(mean[0]) - col0).abs() < 1e-4 * col0.abs());
 
     let mut x = raw.features().select(ndarray::Axis(0), &rows);
@@ -183,8 +276,12 @@ fn recorded_preprocessing_is_the_applied_preprocessing() {
     }
     let y = raw.select(&rows).unwrap().target_column();
     let spec = initsift::nn::ModelSpec::mlp("30-8-1", initsift::nn::Activation::Relu).unwrap();
-    let params = export::from_safetensors(&spec, &std::fs::read(out.join("init.safetensors")).unwrap(), "init")
-        .unwrap();
+    let params = export::from_safetensors(
+        &spec,
+        &std::fs::read(out.join("init.safetensors")).unwrap(),
+        "init",
+    )
+    .unwrap();
     let engine = initsift::init::select::EngineScorer::new(
         &spec,
         initsift::nn::Loss::BceWithLogits,
@@ -192,7 +289,11 @@ fn recorded_preprocessing_is_the_applied_preprocessing() {
         y.view(),
     )
     .unwrap();
-    let mut score = [initsift::init::select::Score { loss: 0.0, grad_norm: 0.0, accuracy: 0.0 }];
+    let mut score = [initsift::init::select::Score {
+        loss: 0.0,
+        grad_norm: 0.0,
+        accuracy: 0.0,
+    }];
     initsift::init::select::Scorer::score_params(&engine, &params, false, &mut score).unwrap();
     let recorded = record["picks"][0]["loss"].as_f64().unwrap();
     assert!(
@@ -211,29 +312,72 @@ fn train_from_the_search_starts_at_its_loss() {
     args.extend_from_slice(&data);
     assert!(initsift(&args).status.success());
     let init = s.join("init.safetensors");
-    let mut args = vec!["train", "--quiet", "--init", path(&init), "--epochs", "3", "--out", path(&t)];
+    let mut args = vec![
+        "train",
+        "--quiet",
+        "--init",
+        path(&init),
+        "--epochs",
+        "3",
+        "--out",
+        path(&t),
+    ];
     args.extend_from_slice(&data);
     let run = initsift(&args);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let report = read_json(&t.join("train.json"));
-    let searched = read_json(&s.join("search.json"))["picks"][0]["loss"].as_f64().unwrap();
+    let searched = read_json(&s.join("search.json"))["picks"][0]["loss"]
+        .as_f64()
+        .unwrap();
     let initial = report["run"]["initial_loss"].as_f64().unwrap();
-    assert!((initial - searched).abs() <= 1e-5 * searched, "{initial} vs {searched}");
+    assert!(
+        (initial - searched).abs() <= 1e-5 * searched,
+        "{initial} vs {searched}"
+    );
     assert_eq!(report["run"]["curve"].as_array().unwrap().len(), 3);
     let spec = initsift::nn::ModelSpec::mlp("4-6-3", initsift::nn::Activation::Relu).unwrap();
-    export::from_safetensors(&spec, &std::fs::read(t.join("model.safetensors")).unwrap(), "m").unwrap();
+    export::from_safetensors(
+        &spec,
+        &std::fs::read(t.join("model.safetensors")).unwrap(),
+        "m",
+    )
+    .unwrap();
     assert!(t.join("train.svg").exists());
 }
 
 #[test]
 fn compare_and_advise_report_intervals_and_a_verdict() {
     let dir = tempfile::tempdir().unwrap();
-    let data = ["--dataset", "iris", "--arch", "4-6-3", "--epochs", "3", "--quiet"];
-    let mut args = vec!["compare", "--runs", "3", "--samples", "20", "--out", path(dir.path())];
+    let data = [
+        "--dataset",
+        "iris",
+        "--arch",
+        "4-6-3",
+        "--epochs",
+        "3",
+        "--quiet",
+    ];
+    let mut args = vec![
+        "compare",
+        "--runs",
+        "3",
+        "--samples",
+        "20",
+        "--out",
+        path(dir.path()),
+    ];
     args.extend_from_slice(&data);
     let run = initsift(&args);
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(text.contains("epoch    3:"), "{text}");
     assert!(text.contains("selection "), "{text}");
     let report = read_json(&dir.path().join("compare.json"));
@@ -246,8 +390,15 @@ fn compare_and_advise_report_intervals_and_a_verdict() {
     args.extend_from_slice(&data);
     let run = initsift(&args);
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    assert!(text.contains("ms per candidate") && text.contains("advice: "), "{text}");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        text.contains("ms per candidate") && text.contains("advice: "),
+        "{text}"
+    );
 }
 
 #[test]
@@ -255,7 +406,10 @@ fn every_subcommand_has_help_with_examples() {
     for sub in ["search", "merge", "train", "compare", "advise"] {
         let run = initsift(&[sub, "--help"]);
         assert!(run.status.success(), "{sub}");
-        assert!(String::from_utf8_lossy(&run.stdout).contains("Examples:"), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&run.stdout).contains("Examples:"),
+            "{sub}"
+        );
     }
     for sub in ["datasets", "schemes"] {
         let run = initsift(&[sub]);

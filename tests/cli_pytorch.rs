@@ -39,6 +39,9 @@ fn search_json_loss_matches_pytorch_on_the_loaded_init() {
         let ours = pick["loss"].as_f64().unwrap();
         let torch = case["torch_loss"].as_f64().unwrap();
         let relative = (ours - torch).abs() / torch.abs();
-        assert!(relative <= 1e-5, "{name}: search.json {ours} vs PyTorch {torch} ({relative:e})");
+        assert!(
+            relative <= 1e-5,
+            "{name}: search.json {ours} vs PyTorch {torch} ({relative:e})"
+        );
     }
 }

@@ -15,8 +15,24 @@ use proptest::prelude::*;
 fn csvish() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(
         prop::sample::select(vec![
-            b"0".as_slice(), b"1", b"-2.5", b"1e39", b"nan", b"inf", b",", b",", b"\n", b"\r\n",
-            b"target", b"a", b"\"", b" ", b"x", b"\xef\xbb\xbf", b"\xff", b"\x1f\x8b",
+            b"0".as_slice(),
+            b"1",
+            b"-2.5",
+            b"1e39",
+            b"nan",
+            b"inf",
+            b",",
+            b",",
+            b"\n",
+            b"\r\n",
+            b"target",
+            b"a",
+            b"\"",
+            b" ",
+            b"x",
+            b"\xef\xbb\xbf",
+            b"\xff",
+            b"\x1f\x8b",
         ]),
         0..40,
     )

@@ -77,7 +77,12 @@ const ADVISE_EXAMPLES: &str = "Examples:
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// A CSV or CSV.gz file: a header row, numeric cells, the target in `--target`.
-    #[arg(long, value_name = "FILE", required_unless_present = "dataset", conflicts_with = "dataset")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "dataset",
+        conflicts_with = "dataset"
+    )]
     pub data: Option<PathBuf>,
     /// A built-in data set instead of a file (see `initsift datasets`).
     #[arg(long, value_enum)]
@@ -203,7 +208,12 @@ pub struct TrainArgs {
     pub data: DataArgs,
     /// Start from these weights (init.safetensors from `search`, or any file with the
     /// nn.Sequential keys of `--arch`).
-    #[arg(long, value_name = "FILE", required_unless_present = "random", conflicts_with = "random")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "random",
+        conflicts_with = "random"
+    )]
     pub init: Option<PathBuf>,
     /// Start from candidate 0 of the `--scheme` stream with `--seed` instead.
     #[arg(long)]

@@ -11,10 +11,10 @@ use super::args::{AdviseArgs, CompareArgs, RecipeArgs, Task};
 use super::files::Staging;
 use super::parse::{self, SelectSpec};
 use super::problem::{self, Problem};
+use super::progress;
 use super::selection::{self, ScoreTable};
 use super::stats::MeanCi;
 use super::train::{RunResult, train_once};
-use super::progress;
 use crate::init::Stream;
 
 /// One pair: the random and the selected init of one stream, trained alike.
@@ -32,10 +32,24 @@ pub struct Pair {
 
 /// Runs `runs` pairs: stream `seed + r` gives the random init (candidate 0) and the best of
 /// `samples` (which includes candidate 0); both train with shuffle seed `seed + r`.
-fn pairs(problem: &Problem, init: &str, samples: u64, runs: usize, seed: u64, recipe: &RecipeArgs, quiet: bool) -> Result<Vec<Pair>> {
+fn pairs(
+    problem: &Problem,
+    init: &str,
+    samples: u64,
+    runs: usize,
+    seed: u64,
+    recipe: &RecipeArgs,
+    quiet: bool,
+) -> Result<Vec<Pair>> {
     let plan = parse::parse_init(init, &problem.spec, problem.act)?;
     let (x, y) = (&problem.train.0, &problem.train.1);
-    let scorer = selection::live_scorer(&problem.spec, problem.loss, &problem.preprocessing.source.name, x.view(), y.view())?;
+    let scorer = selection::live_scorer(
+        &problem.spec,
+        problem.loss,
+        &problem.preprocessing.source.name,
+        x.view(),
+        y.view(),
+    )?;
     let bar = progress::bar(runs as u64 * (samples + 2), "runs", quiet);
     let mut chosen = Vec::with_capacity(runs);
     for r in 0..runs as u64 {
@@ -55,7 +69,12 @@ fn pairs(problem: &Problem, init: &str, samples: u64, runs: usize, seed: u64, re
             bar.inc(1);
             let selected = train_once(problem, &stream.candidate(*index), recipe, shuffle)?;
             bar.inc(1);
-            Ok(Pair { seed: stream.seed(), selected_index: *index, random, selected })
+            Ok(Pair {
+                seed: stream.seed(),
+                selected_index: *index,
+                random,
+                selected,
+            })
         })
         .collect::<Result<Vec<_>>>();
     bar.finish_and_clear();
@@ -116,14 +135,32 @@ struct CompareReport<'a> {
 pub fn run(args: &CompareArgs, quiet: bool) -> Result<()> {
     let start = Instant::now();
     let problem = problem::prepare(&args.data)?;
-    let pairs = pairs(&problem, &args.init, args.samples, args.runs, args.data.seed, &args.recipe, quiet)?;
+    let pairs = pairs(
+        &problem,
+        &args.init,
+        args.samples,
+        args.runs,
+        args.data.seed,
+        &args.recipe,
+        quiet,
+    )?;
     let head = head_start(&pairs, args.recipe.epochs);
     let metric = match problem.preprocessing.task {
         Task::Classify => "test accuracy",
         Task::Regress => "test loss",
     };
-    let random_test = MeanCi::of(&pairs.iter().map(|p| p.random.test_metric()).collect::<Vec<_>>());
-    let selected_test = MeanCi::of(&pairs.iter().map(|p| p.selected.test_metric()).collect::<Vec<_>>());
+    let random_test = MeanCi::of(
+        &pairs
+            .iter()
+            .map(|p| p.random.test_metric())
+            .collect::<Vec<_>>(),
+    );
+    let selected_test = MeanCi::of(
+        &pairs
+            .iter()
+            .map(|p| p.selected.test_metric())
+            .collect::<Vec<_>>(),
+    );
     let gain = MeanCi::of(&test_gain(&problem, &pairs));
     let verdict = verdict(&gain);
     println!(
@@ -134,7 +171,11 @@ pub fn run(args: &CompareArgs, quiet: bool) -> Result<()> {
     for (e, h) in head.iter().enumerate() {
         println!("  epoch {:>4}: {}", e + 1, h.show(5));
     }
-    println!("{metric}: random {}, selected {}", random_test.show(4), selected_test.show(4));
+    println!(
+        "{metric}: random {}, selected {}",
+        random_test.show(4),
+        selected_test.show(4)
+    );
     println!("paired gain {}: {verdict}", gain.show(4));
     if let Some(dir) = &args.out {
         let report = CompareReport {
@@ -160,7 +201,12 @@ pub fn run(args: &CompareArgs, quiet: bool) -> Result<()> {
 /// Epochs the selected run saves: how much earlier it reaches the random run's final loss
 /// (negative when the random run reaches the selected run's final loss earlier).
 pub fn epochs_saved(random: &[f64], selected: &[f64]) -> f64 {
-    let reach = |curve: &[f64], target: f64| curve.iter().position(|&l| l <= target).map_or(curve.len(), |e| e + 1);
+    let reach = |curve: &[f64], target: f64| {
+        curve
+            .iter()
+            .position(|&l| l <= target)
+            .map_or(curve.len(), |e| e + 1)
+    };
     let (Some(&r_end), Some(&s_end)) = (random.last(), selected.last()) else {
         return 0.0;
     };
@@ -177,21 +223,59 @@ pub fn advise(args: &AdviseArgs, quiet: bool) -> Result<()> {
     let problem = problem::prepare(&args.data)?;
     let (x, y) = (&problem.train.0, &problem.train.1);
     let plan = parse::parse_init(&args.init, &problem.spec, problem.act)?;
-    let scorer = selection::live_scorer(&problem.spec, problem.loss, &problem.preprocessing.source.name, x.view(), y.view())?;
+    let scorer = selection::live_scorer(
+        &problem.spec,
+        problem.loss,
+        &problem.preprocessing.source.name,
+        x.view(),
+        y.view(),
+    )?;
     let stream = Stream::new(&problem.spec, &plan, args.data.seed)?;
     let probe = 256;
+    let bar = progress::spinner("timing a forward pass and an epoch", quiet);
     let t0 = Instant::now();
     ScoreTable::score(scorer.as_ref(), &stream, (0, probe), |_| {})?;
     let forward = t0.elapsed().as_secs_f64() / probe as f64;
-    let probe_recipe = RecipeArgs { epochs: args.recipe.epochs.min(3), ..args.recipe.clone() };
+    let probe_recipe = RecipeArgs {
+        epochs: args.recipe.epochs.min(3),
+        ..args.recipe.clone()
+    };
     let t1 = Instant::now();
-    train_once(&problem, &stream.candidate(0), &probe_recipe, args.data.seed)?;
+    train_once(
+        &problem,
+        &stream.candidate(0),
+        &probe_recipe,
+        args.data.seed,
+    )?;
     let epoch = t1.elapsed().as_secs_f64() / probe_recipe.epochs as f64;
-    let pairs = pairs(&problem, &args.init, args.pilot_samples, args.pilot_runs, args.data.seed, &args.recipe, quiet)?;
-    let saved = MeanCi::of(&pairs.iter().map(|p| epochs_saved(&p.random.curve, &p.selected.curve)).collect::<Vec<_>>());
+    bar.finish_and_clear();
+    let pairs = pairs(
+        &problem,
+        &args.init,
+        args.pilot_samples,
+        args.pilot_runs,
+        args.data.seed,
+        &args.recipe,
+        quiet,
+    )?;
+    let saved = MeanCi::of(
+        &pairs
+            .iter()
+            .map(|p| epochs_saved(&p.random.curve, &p.selected.curve))
+            .collect::<Vec<_>>(),
+    );
     let cost = args.pilot_samples as f64 * forward;
-    println!("forward pass: {:.3} ms per candidate on {} rows", 1e3 * forward, x.nrows());
-    println!("training: {:.3} s per epoch ({} rows, batch {})", epoch, x.nrows(), args.recipe.batch);
+    println!(
+        "forward pass: {:.3} ms per candidate on {} rows",
+        1e3 * forward,
+        x.nrows()
+    );
+    println!(
+        "training: {:.3} s per epoch ({} rows, batch {})",
+        epoch,
+        x.nrows(),
+        args.recipe.batch
+    );
     println!(
         "pilot: {} pairs, best of {} vs random, {} epochs: epochs saved {}",
         args.pilot_runs,
@@ -199,9 +283,16 @@ pub fn advise(args: &AdviseArgs, quiet: bool) -> Result<()> {
         args.recipe.epochs,
         saved.show(2)
     );
-    println!("sampling {} candidates costs {:.3} s; the pilot's lower bound saves {:.3} s", args.pilot_samples, cost, saved.lo.max(0.0) * epoch);
+    println!(
+        "sampling {} candidates costs {:.3} s; the pilot's lower bound saves {:.3} s",
+        args.pilot_samples,
+        cost,
+        saved.lo.max(0.0) * epoch
+    );
     if saved.lo <= 0.0 {
-        println!("advice: not worth it — the pilot detected no head start (the interval includes 0 or less)");
+        println!(
+            "advice: not worth it — the pilot detected no head start (the interval includes 0 or less)"
+        );
     } else if saved.lo * epoch <= cost {
         println!("advice: not worth it — the head start saves less time than sampling costs");
     } else {

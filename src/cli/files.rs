@@ -25,8 +25,13 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent)
-            .with_context(|| format!("--out {}: cannot create {}", out.display(), parent.display()))?;
+        std::fs::create_dir_all(&parent).with_context(|| {
+            format!(
+                "--out {}: cannot create {}",
+                out.display(),
+                parent.display()
+            )
+        })?;
         if out.exists() && !out.is_dir() {
             return Err(super::parse::UsageError::new(
                 "--out",
@@ -38,8 +43,13 @@ impl Staging {
         }
         let staging = parent.join(format!(".{name}.initsift-{}.tmp", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)
-            .with_context(|| format!("--out {}: cannot create {}", out.display(), staging.display()))?;
+        std::fs::create_dir(&staging).with_context(|| {
+            format!(
+                "--out {}: cannot create {}",
+                out.display(),
+                staging.display()
+            )
+        })?;
         Ok(Self {
             staging,
             out: out.to_path_buf(),

@@ -100,9 +100,9 @@ pub const ACT_ACCEPTED: &str = "relu, tanh, sigmoid, identity, leaky_relu[:slope
 
 /// `--act`: an activation that PyTorch has as a module.
 pub fn parse_act(text: &str) -> Parsed<Activation> {
-    let act: Activation = text
-        .parse()
-        .map_err(|e: crate::nn::Error| UsageError::new("--act", text, e.to_string(), ACT_ACCEPTED))?;
+    let act: Activation = text.parse().map_err(|e: crate::nn::Error| {
+        UsageError::new("--act", text, e.to_string(), ACT_ACCEPTED)
+    })?;
     if act == Activation::Abs {
         return Err(UsageError::new(
             "--act",
@@ -140,7 +140,12 @@ pub fn parse_loss(text: &str) -> Parsed<Loss> {
         "ce" | "cross_entropy" => Ok(Loss::CrossEntropy),
         "bce" | "bce_with_logits" => Ok(Loss::BceWithLogits),
         "mse" => Ok(Loss::Mse),
-        _ => Err(UsageError::new("--loss", text, "unknown loss", LOSS_ACCEPTED)),
+        _ => Err(UsageError::new(
+            "--loss",
+            text,
+            "unknown loss",
+            LOSS_ACCEPTED,
+        )),
     }
 }
 
@@ -159,8 +164,14 @@ pub const SCHEMES: [(&str, &str); 9] = [
         "torch_default",
         "nn.Linear's own reset_parameters: weight and bias U(±1/√fan_in)",
     ),
-    ("xavier_uniform", "Glorot: U(±gain·√(6/(fan_in+fan_out))), bias 0"),
-    ("xavier_normal", "Glorot: N(0, gain²·2/(fan_in+fan_out)), bias 0"),
+    (
+        "xavier_uniform",
+        "Glorot: U(±gain·√(6/(fan_in+fan_out))), bias 0",
+    ),
+    (
+        "xavier_normal",
+        "Glorot: N(0, gain²·2/(fan_in+fan_out)), bias 0",
+    ),
     (
         "kaiming_uniform",
         "He: U(±gain·√(3/fan_in)), gain of --act, bias 0",
@@ -175,7 +186,10 @@ pub const SCHEMES: [(&str, &str); 9] = [
         "LeCun (Keras): truncated normal with std √(1/fan_in), bias 0",
     ),
     ("orthogonal", "orthogonal_(gain of --act), bias 0"),
-    ("normal:STD", "N(0, STD²) weights, bias 0 (e.g. normal:0.05)"),
+    (
+        "normal:STD",
+        "N(0, STD²) weights, bias 0 (e.g. normal:0.05)",
+    ),
 ];
 
 fn scheme_names() -> String {
@@ -329,9 +343,7 @@ pub fn parse_optim(text: &str) -> Parsed<OptimizerConfig> {
             Some(true) => {}
             Some(false) => return Err(bad(format!("`{key}` needs a {}", key_kind(key)))),
             None => {
-                return Err(bad(format!(
-                    "`{key}` is not a setting of {name}"
-                )));
+                return Err(bad(format!("`{key}` is not a setting of {name}")));
             }
         }
     }
@@ -460,7 +472,12 @@ pub fn parse_fraction(text: &str) -> Parsed<f64> {
 pub fn positive(flag: &'static str) -> impl Fn(&str) -> Parsed<usize> + Clone {
     move |text: &str| match text.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(UsageError::new(flag, text, "must be a whole number ≥ 1", "1, 2, …")),
+        _ => Err(UsageError::new(
+            flag,
+            text,
+            "must be a whole number ≥ 1",
+            "1, 2, …",
+        )),
     }
 }
 
@@ -492,7 +509,10 @@ mod tests {
              accepted: K/N with 0 ≤ K < N, e.g. 0/4 … 3/4 (Slurm: $SLURM_ARRAY_TASK_ID/N)"
         );
         let e = parse_select("top:3").unwrap_err().to_string();
-        assert!(e.starts_with("--select `top:3`: unknown selection; accepted: best,"), "{e}");
+        assert!(
+            e.starts_with("--select `top:3`: unknown selection; accepted: best,"),
+            "{e}"
+        );
         let e = parse_optim("sgd:lr=0.1,beta1=0.5").unwrap_err().to_string();
         assert!(e.contains("`beta1` is not a setting of sgd"), "{e}");
         let e = parse_optim("adam:lr=-1").unwrap_err().to_string();
@@ -513,6 +533,9 @@ mod tests {
             })
         );
         assert_eq!(parse_optim("adam").unwrap(), OptimizerConfig::adam(1e-3));
-        assert_eq!(parse_optim("rmsprop:lr=0.01").unwrap(), OptimizerConfig::rmsprop(0.01));
+        assert_eq!(
+            parse_optim("rmsprop:lr=0.01").unwrap(),
+            OptimizerConfig::rmsprop(0.01)
+        );
     }
 }

@@ -140,16 +140,18 @@ fn load(args: &DataArgs) -> Result<(Dataset, DataSource)> {
                 .into());
             }
             let source = format!("crates/data/data/{}.csv.gz (built in)", b.name());
-            let ds = crate::data::parse_csv(
-                b.csv_gz(),
-                &source,
-                kind.unwrap_or(b.target_kind()),
-            )
-            .with_context(|| format!("--dataset {}", b.name()))?;
+            let ds = crate::data::parse_csv(b.csv_gz(), &source, kind.unwrap_or(b.target_kind()))
+                .with_context(|| format!("--dataset {}", b.name()))?;
             (ds, b.csv_gz().to_vec(), format!("builtin:{}", b.name()))
         }
         (None, None) => {
-            return Err(UsageError::new("--data", "", "no data given", "--data FILE or --dataset NAME").into());
+            return Err(UsageError::new(
+                "--data",
+                "",
+                "no data given",
+                "--data FILE or --dataset NAME",
+            )
+            .into());
         }
     };
     let source = DataSource {
@@ -186,7 +188,11 @@ fn check_fit(args: &DataArgs, ds: &Dataset, source: &DataSource, loss: Loss) -> 
                 ds.n_features(),
                 source.name
             ),
-            format!("an input width of {}, e.g. {}", ds.n_features(), parse::arch_string(&fixed)),
+            format!(
+                "an input width of {}, e.g. {}",
+                ds.n_features(),
+                parse::arch_string(&fixed)
+            ),
         )
         .into());
     }
@@ -196,7 +202,11 @@ fn check_fit(args: &DataArgs, ds: &Dataset, source: &DataSource, loss: Loss) -> 
             return Err(UsageError::new(
                 "--loss",
                 "bce",
-                format!("{} has {} classes; bce needs 2", source.name, ds.n_classes().unwrap_or(0)),
+                format!(
+                    "{} has {} classes; bce needs 2",
+                    source.name,
+                    ds.n_classes().unwrap_or(0)
+                ),
                 "ce (or mse) for more than two classes",
             )
             .into());
@@ -215,7 +225,9 @@ fn check_fit(args: &DataArgs, ds: &Dataset, source: &DataSource, loss: Loss) -> 
     };
     if output != want {
         let what = match ds.n_classes() {
-            Some(k) if loss == Loss::BceWithLogits => format!("{k} classes under bce need 1 output"),
+            Some(k) if loss == Loss::BceWithLogits => {
+                format!("{k} classes under bce need 1 output")
+            }
             Some(k) => format!("{} has {k} classes", source.name),
             None => "regression has 1 output".to_string(),
         };
@@ -225,7 +237,10 @@ fn check_fit(args: &DataArgs, ds: &Dataset, source: &DataSource, loss: Loss) -> 
             "--arch",
             arch,
             format!("the output width {output} does not fit: {what}"),
-            format!("an output width of {want}, e.g. {}", parse::arch_string(&fixed)),
+            format!(
+                "an output width of {want}, e.g. {}",
+                parse::arch_string(&fixed)
+            ),
         )
         .into());
     }
@@ -315,13 +330,28 @@ pub fn prepare(args: &DataArgs) -> Result<Problem> {
     })
 }
 
+/// The rows a search scores.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// Inputs.
+    pub x: Array2<f32>,
+    /// Targets.
+    pub y: Array2<f32>,
+    /// Their positions within the training rows, when a subset.
+    pub subset: Option<Vec<usize>>,
+}
+
 impl Problem {
     /// The training rows a search scores: all of them, or a seeded subset of `rows` (its
     /// positions within the training rows, ascending).
-    pub fn scored(&self, rows: Option<usize>, seed: u64) -> Result<(Array2<f32>, Array2<f32>, Option<Vec<usize>>)> {
+    pub fn scored(&self, rows: Option<usize>, seed: u64) -> Result<Scored> {
         let n = self.train.0.nrows();
         match rows {
-            None => Ok((self.train.0.clone(), self.train.1.clone(), None)),
+            None => Ok(Scored {
+                x: self.train.0.clone(),
+                y: self.train.1.clone(),
+                subset: None,
+            }),
             Some(k) if k > n => Err(UsageError::new(
                 "--subset",
                 k,
@@ -331,11 +361,11 @@ impl Problem {
             .into()),
             Some(k) => {
                 let picked = crate::data::random_subset_indices(n, k, seed)?;
-                Ok((
-                    self.train.0.select(Axis(0), &picked),
-                    self.train.1.select(Axis(0), &picked),
-                    Some(picked),
-                ))
+                Ok(Scored {
+                    x: self.train.0.select(Axis(0), &picked),
+                    y: self.train.1.select(Axis(0), &picked),
+                    subset: Some(picked),
+                })
             }
         }
     }

@@ -17,6 +17,17 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// A spinner with the elapsed time, for work whose length is not known in steps.
+pub fn spinner(what: &str, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, target(quiet));
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 fn target(quiet: bool) -> ProgressDrawTarget {
     if quiet || !std::io::stderr().is_terminal() {
         ProgressDrawTarget::hidden()

@@ -179,10 +179,12 @@ pub fn summarize(losses: &[f32]) -> LossSummary {
     let quantiles = if finite.is_empty() {
         BTreeMap::new()
     } else {
-        [0.0, 1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 100.0]
-            .into_iter()
-            .map(|q| (format!("{q}"), percentile(&finite, q)))
-            .collect()
+        [
+            0.0, 1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 100.0,
+        ]
+        .into_iter()
+        .map(|q| (format!("{q}"), percentile(&finite, q)))
+        .collect()
     };
     LossSummary {
         finite: finite.len(),
@@ -237,9 +239,11 @@ fn data_args(r: &Request) -> Result<DataArgs> {
     let (data, dataset) = match r.data.strip_prefix("builtin:") {
         Some(name) => (
             None,
-            Some(<super::args::DatasetName as clap::ValueEnum>::from_str(name, false).map_err(
-                |e| anyhow::anyhow!("search.json names an unknown built-in data set: {e}"),
-            )?),
+            Some(
+                <super::args::DatasetName as clap::ValueEnum>::from_str(name, false).map_err(
+                    |e| anyhow::anyhow!("search.json names an unknown built-in data set: {e}"),
+                )?,
+            ),
         ),
         None => (Some(PathBuf::from(&r.data)), None),
     };
@@ -272,7 +276,7 @@ pub fn run(args: &SearchArgs, quiet: bool) -> Result<()> {
     let plan = parse::parse_init(&args.init, &problem.spec, problem.act)?;
     let seed = args.data.seed;
     let stream = Stream::new(&problem.spec, &plan, seed)?;
-    let (x, y, subset) = problem.scored(args.subset, seed)?;
+    let problem::Scored { x, y, subset } = problem.scored(args.subset, seed)?;
     let scored_rows = problem::scored_file_rows(&problem.preprocessing.split, subset.as_deref());
     let scorer = selection::live_scorer(
         &problem.spec,
@@ -288,7 +292,9 @@ pub fn run(args: &SearchArgs, quiet: bool) -> Result<()> {
 
     let bar = progress::bar(range.1 - range.0, "scoring", quiet);
     let scoring = Instant::now();
-    let table = ScoreTable::score(scorer.as_ref(), &stream, range, |done| bar.set_position(done))?;
+    let table = ScoreTable::score(scorer.as_ref(), &stream, range, |done| {
+        bar.set_position(done)
+    })?;
     bar.finish_and_clear();
     let score_s = scoring.elapsed().as_secs_f64();
 
@@ -339,7 +345,16 @@ pub fn run(args: &SearchArgs, quiet: bool) -> Result<()> {
         report_written(&out.commit()?, quiet);
         return Ok(());
     }
-    finish(record, &table, &stream, &problem.spec, Some(scorer.as_ref()), &args.out, start, quiet)
+    finish(
+        record,
+        &table,
+        &stream,
+        &problem.spec,
+        Some(scorer.as_ref()),
+        &args.out,
+        start,
+        quiet,
+    )
 }
 
 /// Chooses, then writes the three outputs of a complete search.
@@ -362,7 +377,12 @@ fn finish(
              raise --samples or the threshold",
             record.request.select,
             table.loss.len(),
-            record.initial_loss.quantiles.get("0").copied().unwrap_or(f64::NAN)
+            record
+                .initial_loss
+                .quantiles
+                .get("0")
+                .copied()
+                .unwrap_or(f64::NAN)
         );
     };
     record.picks = picks;
@@ -373,14 +393,20 @@ fn finish(
     let meta = BTreeMap::from([
         ("initsift_arch".to_string(), record.request.arch.clone()),
         ("initsift_act".to_string(), record.request.act.clone()),
-        ("initsift_candidate".to_string(), format!("{}:{}", best.seed, best.index)),
+        (
+            "initsift_candidate".to_string(),
+            format!("{}:{}", best.seed, best.index),
+        ),
     ]);
     let weights = export::to_safetensors(spec, &params, &meta)?;
     let svg = plot::histogram(
         &format!("initial loss of {} candidates", table.loss.len()),
         &format!("initial {} loss", record.model.loss),
         &table.loss,
-        &[(best.loss, format!("pick {}:{} ({:.4})", best.seed, best.index, best.loss))],
+        &[(
+            best.loss,
+            format!("pick {}:{} ({:.4})", best.seed, best.index, best.loss),
+        )],
     )?;
     let mut out = Staging::new(out_dir)?;
     out.write("init.safetensors", &weights)?;
@@ -393,7 +419,12 @@ fn finish(
             best.seed,
             best.index,
             best.loss,
-            record.initial_loss.quantiles.get("50").copied().unwrap_or(f64::NAN),
+            record
+                .initial_loss
+                .quantiles
+                .get("50")
+                .copied()
+                .unwrap_or(f64::NAN),
             table.loss.len()
         );
     }
@@ -431,7 +462,8 @@ fn scores_from_file(path: &Path) -> Result<ScoreTable> {
     use safetensors::SafeTensors;
     let name = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read"))?;
-    let file = SafeTensors::deserialize(&bytes).with_context(|| format!("{name}: not a scores file"))?;
+    let file =
+        SafeTensors::deserialize(&bytes).with_context(|| format!("{name}: not a scores file"))?;
     let meta = export::safetensors_metadata(&bytes, &name)?;
     let number = |key: &str| -> Result<u64> {
         meta.get(key)
@@ -439,7 +471,9 @@ fn scores_from_file(path: &Path) -> Result<ScoreTable> {
             .with_context(|| format!("{name}: metadata `{key}` missing or not a number"))
     };
     let column = |key: &str| -> Result<Vec<f32>> {
-        let view = file.tensor(key).with_context(|| format!("{name}: no `{key}` tensor"))?;
+        let view = file
+            .tensor(key)
+            .with_context(|| format!("{name}: no `{key}` tensor"))?;
         Ok(view
             .data()
             .chunks_exact(4)
@@ -493,10 +527,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
     let mut shards = Vec::new();
     for dir in dirs {
         let path = dir.join("search.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read (is {} a shard folder?)", path.display(), dir.display()))?;
-        let record: SearchRecord = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a search.json written by initsift search", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{}: cannot read (is {} a shard folder?)",
+                path.display(),
+                dir.display()
+            )
+        })?;
+        let record: SearchRecord = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: not a search.json written by initsift search",
+                path.display()
+            )
+        })?;
         let Some(shard) = record.shard else {
             return Err(UsageError::new(
                 "DIR",
@@ -530,12 +573,22 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
     shards.sort_by_key(|(_, _, s)| s.k);
     let ks: Vec<u64> = shards.iter().map(|(_, _, s)| s.k).collect();
     if ks != (0..n).collect::<Vec<_>>() {
-        let missing: Vec<String> = (0..n).filter(|k| !ks.contains(k)).map(|k| k.to_string()).collect();
+        let missing: Vec<String> = (0..n)
+            .filter(|k| !ks.contains(k))
+            .map(|k| k.to_string())
+            .collect();
         let mut seen = std::collections::BTreeSet::new();
-        let twice: Vec<String> = ks.iter().filter(|k| !seen.insert(**k)).map(|k| k.to_string()).collect();
+        let twice: Vec<String> = ks
+            .iter()
+            .filter(|k| !seen.insert(**k))
+            .map(|k| k.to_string())
+            .collect();
         return Err(UsageError::new(
             "DIR...",
-            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "),
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
             format!(
                 "the shards must be 0 to {} of {n}, each once; missing: [{}], repeated: [{}]",
                 n - 1,
@@ -551,7 +604,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
     for (dir, record, shard) in &shards {
         let table = scores_from_file(&dir.join("scores.safetensors"))?;
         if table.first != shard.first || table.loss.len() as u64 != shard.end - shard.first {
-            bail!("{}: the scores do not match the shard's range {}..{}", dir.display(), shard.first, shard.end);
+            bail!(
+                "{}: the scores do not match the shard's range {}..{}",
+                dir.display(),
+                shard.first,
+                shard.end
+            );
         }
         score_s += record.timings.score_s;
         tables.push(table);
@@ -563,10 +621,20 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
     let live_problem = if selection::needs_live_scorer(select) {
         let problem = problem::prepare(&data_args(&record.request)?)?;
         if problem.preprocessing.source.fnv1a64 != record.preprocessing.source.fnv1a64 {
-            bail!("{}: the data changed since the shards were scored", record.request.data);
+            bail!(
+                "{}: the data changed since the shards were scored",
+                record.request.data
+            );
         }
-        let (x, y, _) = problem.scored(record.request.subset, record.request.seed)?;
-        Some(selection::live_scorer(&problem.spec, problem.loss, &record.request.data, x.view(), y.view())?)
+        let problem::Scored { x, y, .. } =
+            problem.scored(record.request.subset, record.request.seed)?;
+        Some(selection::live_scorer(
+            &problem.spec,
+            problem.loss,
+            &record.request.data,
+            x.view(),
+            y.view(),
+        )?)
     } else {
         None
     };
@@ -578,5 +646,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         candidates_per_s: table.loss.len() as f64 / score_s.max(1e-9),
         total_s: 0.0,
     };
-    finish(record, &table, &stream, &spec, live_problem.as_deref().map(|s| s as _), out, start, quiet)
+    finish(
+        record,
+        &table,
+        &stream,
+        &spec,
+        live_problem.as_deref().map(|s| s as _),
+        out,
+        start,
+        quiet,
+    )
 }

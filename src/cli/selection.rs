@@ -275,13 +275,20 @@ pub fn pick_params(stream: &Stream, pick: &PickRecord) -> Vec<f32> {
 }
 
 /// The library's selection on the live scorer, for tests that hold [`choose`] to it.
-pub fn select_live(spec: SelectSpec, pool: u64, scorer: &dyn Scorer, stream: &Stream) -> Result<Vec<(u64, f32)>> {
+pub fn select_live(
+    spec: SelectSpec,
+    pool: u64,
+    scorer: &dyn Scorer,
+    stream: &Stream,
+) -> Result<Vec<(u64, f32)>> {
     let sel = select(&strategy(spec, pool), scorer, stream)?;
     Ok(sel
         .picks
         .iter()
         .filter_map(|p| match &p.origin {
-            crate::init::select::Origin::Stream { candidate } => Some((candidate.index, p.score.loss)),
+            crate::init::select::Origin::Stream { candidate } => {
+                Some((candidate.index, p.score.loss))
+            }
             _ => None,
         })
         .collect())

@@ -4,9 +4,9 @@
 /// Cornish–Fisher series, within 1e-3 of the exact value there).
 pub fn t975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
     ];
     match df {
         0 => f64::INFINITY,
@@ -37,16 +37,30 @@ impl MeanCi {
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n.max(1) as f64;
         if n < 2 {
-            return Self { mean, lo: f64::NEG_INFINITY, hi: f64::INFINITY };
+            return Self {
+                mean,
+                lo: f64::NEG_INFINITY,
+                hi: f64::INFINITY,
+            };
         }
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let half = t975(n - 1) * (var / n as f64).sqrt();
-        Self { mean, lo: mean - half, hi: mean + half }
+        Self {
+            mean,
+            lo: mean - half,
+            hi: mean + half,
+        }
     }
 
     /// `0.123 [0.100, 0.146]`.
     pub fn show(&self, digits: usize) -> String {
-        format!("{:.d$} [{:.d$}, {:.d$}]", self.mean, self.lo, self.hi, d = digits)
+        format!(
+            "{:.d$} [{:.d$}, {:.d$}]",
+            self.mean,
+            self.lo,
+            self.hi,
+            d = digits
+        )
     }
 }
 

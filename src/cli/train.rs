@@ -60,12 +60,27 @@ fn config(problem: &Problem, recipe: &RecipeArgs, shuffle_seed: u64) -> TrainCon
 }
 
 /// Trains `init` on the problem's training rows under `recipe`, then scores the test rows.
-pub fn train_once(problem: &Problem, init: &[f32], recipe: &RecipeArgs, shuffle_seed: u64) -> Result<RunResult> {
+pub fn train_once(
+    problem: &Problem,
+    init: &[f32],
+    recipe: &RecipeArgs,
+    shuffle_seed: u64,
+) -> Result<RunResult> {
     let (x, y) = (&problem.train.0, &problem.train.1);
-    let mut trainer = Trainer::new(&problem.spec, x.view(), y.view(), config(problem, recipe, shuffle_seed))?;
+    let mut trainer = Trainer::new(
+        &problem.spec,
+        x.view(),
+        y.view(),
+        config(problem, recipe, shuffle_seed),
+    )?;
     let outcome = trainer.train(init)?;
     let (tx, ty) = (&problem.test.0, &problem.test.1);
-    let mut tester = Trainer::new(&problem.spec, tx.view(), ty.view(), config(problem, recipe, shuffle_seed))?;
+    let mut tester = Trainer::new(
+        &problem.spec,
+        tx.view(),
+        ty.view(),
+        config(problem, recipe, shuffle_seed),
+    )?;
     let (test_loss, test_accuracy) = tester.evaluate(&outcome.params)?;
     let classify = problem.preprocessing.task == Task::Classify;
     Ok(RunResult {
@@ -81,8 +96,10 @@ pub fn train_once(problem: &Problem, init: &[f32], recipe: &RecipeArgs, shuffle_
 
 /// Candidate `index` of the `scheme` stream with `seed`.
 pub fn random_init(problem: &Problem, scheme: &str, seed: u64, index: u64) -> Result<Vec<f32>> {
-    let plan = parse::parse_init(scheme, &problem.spec, problem.act)
-        .map_err(|e| UsageError { flag: "--scheme".into(), ..e })?;
+    let plan = parse::parse_init(scheme, &problem.spec, problem.act).map_err(|e| UsageError {
+        flag: "--scheme".into(),
+        ..e
+    })?;
     Ok(Stream::new(&problem.spec, &plan, seed)?.candidate(index))
 }
 
@@ -107,10 +124,19 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<()> {
     let (init, described) = match &args.init {
         Some(path) => {
             let bytes = problem::read_file("--init", path)?;
-            let params = export::from_safetensors(&problem.spec, &bytes, &path.display().to_string())
-                .map_err(|e| {
-                    UsageError::new("--init", path.display(), e.to_string(), format!("a safetensors file with the nn.Sequential keys of --arch {}", args.data.arch))
-                })?;
+            let params =
+                export::from_safetensors(&problem.spec, &bytes, &path.display().to_string())
+                    .map_err(|e| {
+                        UsageError::new(
+                            "--init",
+                            path.display(),
+                            e.to_string(),
+                            format!(
+                                "a safetensors file with the nn.Sequential keys of --arch {}",
+                                args.data.arch
+                            ),
+                        )
+                    })?;
             (params, path.display().to_string())
         }
         None => (
@@ -118,7 +144,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<()> {
             format!("random: {} candidate {}:0", args.scheme, args.data.seed),
         ),
     };
-    let bar = progress::bar(1, "training", quiet);
+    let bar = progress::spinner("training", quiet);
     let result = train_once(&problem, &init, &args.recipe, args.data.seed)?;
     bar.finish_and_clear();
     let meta = BTreeMap::from([
@@ -153,7 +179,10 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<()> {
         result.initial_loss,
         result.final_train_loss,
         result.test_loss,
-        result.test_accuracy.map(|a| format!(", test accuracy {:.2} %", 100.0 * a)).unwrap_or_default()
+        result
+            .test_accuracy
+            .map(|a| format!(", test accuracy {:.2} %", 100.0 * a))
+            .unwrap_or_default()
     );
     if !quiet {
         for p in written {

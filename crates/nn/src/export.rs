@@ -115,10 +115,7 @@ pub fn from_safetensors(spec: &ModelSpec, bytes: &[u8], source: &str) -> Result<
     let expected = expected.join(", ");
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
-    if let Some(extra) = names
-        .iter()
-        .find(|n| !entries.iter().any(|e| e.key == **n))
-    {
+    if let Some(extra) = names.iter().find(|n| !entries.iter().any(|e| e.key == **n)) {
         return Err(bad(format!(
             "unexpected key `{extra}` for model {}; expected exactly: {expected}",
             spec.name()
@@ -187,7 +184,9 @@ mod tests {
         let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+            [
+                "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"
+            ]
         );
         assert_eq!(entries[0].shape, [3, 4]);
         assert_eq!(entries[5].shape, [2]);

@@ -45,7 +45,9 @@ fn round_trip_through_a_file_keeps_bits_shapes_and_metadata() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]
+        [
+            "0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"
+        ]
     );
     let expected_shapes: [(&str, &[usize]); 6] = [
         ("0.weight", &[4, 5]),
@@ -71,7 +73,10 @@ fn round_trip_through_a_file_keeps_bits_shapes_and_metadata() {
 
     let meta = export::safetensors_metadata(&read, "init.safetensors").unwrap();
     assert_eq!(meta.get("format").map(String::as_str), Some("pt"));
-    assert_eq!(meta.get("initsift_arch").map(String::as_str), Some("5-4-3-2"));
+    assert_eq!(
+        meta.get("initsift_arch").map(String::as_str),
+        Some("5-4-3-2")
+    );
 
     let back = export::from_safetensors(&spec, &read, "init.safetensors").unwrap();
     let back_bits: Vec<u32> = back.iter().map(|v| v.to_bits()).collect();
@@ -81,8 +86,8 @@ fn round_trip_through_a_file_keeps_bits_shapes_and_metadata() {
 #[test]
 fn a_file_for_another_arch_is_refused_naming_key_and_shapes() {
     let small = ModelSpec::mlp("5-4-2", Activation::Relu).unwrap();
-    let bytes = export::to_safetensors(&small, &vec![0.5; small.param_len()], &BTreeMap::new())
-        .unwrap();
+    let bytes =
+        export::to_safetensors(&small, &vec![0.5; small.param_len()], &BTreeMap::new()).unwrap();
 
     let wider = ModelSpec::mlp("5-6-2", Activation::Relu).unwrap();
     let error = export::from_safetensors(&wider, &bytes, "w.safetensors").unwrap_err();
@@ -107,5 +112,8 @@ fn a_file_for_another_arch_is_refused_naming_key_and_shapes() {
     let text = export::from_safetensors(&small, b"not a file at all", "junk.bin")
         .unwrap_err()
         .to_string();
-    assert!(text.starts_with("junk.bin: not a safetensors file"), "{text}");
+    assert!(
+        text.starts_with("junk.bin: not a safetensors file"),
+        "{text}"
+    );
 }
