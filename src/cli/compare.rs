@@ -304,3 +304,33 @@ pub fn advise(args: &AdviseArgs, quiet: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_saved_counts_how_much_earlier_a_loss_is_reached() {
+        let random = [1.0, 0.8, 0.6, 0.5, 0.4];
+        // Selected reaches 0.4 (random's final loss) at epoch 3: 2 epochs saved.
+        assert_eq!(epochs_saved(&random, &[0.7, 0.5, 0.4, 0.3, 0.2]), 2.0);
+        // Selected ends worse (0.6), which random reached at epoch 3: −2.
+        assert_eq!(epochs_saved(&random, &[1.2, 1.0, 0.9, 0.7, 0.6]), -2.0);
+        assert_eq!(epochs_saved(&random, &random), 0.0);
+    }
+
+    #[test]
+    fn verdict_follows_the_interval() {
+        let ci = |lo, hi| MeanCi {
+            mean: (lo + hi) / 2.0,
+            lo,
+            hi,
+        };
+        assert_eq!(verdict(&ci(0.01, 0.02)), "selection helped");
+        assert_eq!(verdict(&ci(-0.02, -0.01)), "selection hurt");
+        assert_eq!(
+            verdict(&ci(-0.01, 0.02)),
+            "selection made no detectable difference"
+        );
+    }
+}

@@ -91,8 +91,28 @@ pub struct LossSummary {
     pub nonfinite: usize,
     /// Mean of the finite losses.
     pub mean: f64,
-    /// Percentile (numpy's linear rule) → loss, at 0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100.
-    pub quantiles: BTreeMap<String, f64>,
+    /// Losses at the percentiles 0, 1, 5, 10, 25, 50, 75, 90, 95, 99 and 100 (numpy's
+    /// linear rule), in that order; empty when no loss is finite.
+    pub quantiles: Vec<Quantile>,
+}
+
+/// One point of the initial-loss distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Quantile {
+    /// The percentile, 0 to 100.
+    pub percentile: f64,
+    /// The loss there.
+    pub loss: f64,
+}
+
+impl LossSummary {
+    /// The loss at percentile `p` (one of those recorded), NaN when absent.
+    pub fn at(&self, p: f64) -> f64 {
+        self.quantiles
+            .iter()
+            .find(|q| q.percentile == p)
+            .map_or(f64::NAN, |q| q.loss)
+    }
 }
 
 /// The model, as PyTorch would build it.
@@ -177,13 +197,16 @@ pub fn summarize(losses: &[f32]) -> LossSummary {
     let mut finite: Vec<f32> = losses.iter().copied().filter(|v| v.is_finite()).collect();
     finite.sort_by(f32::total_cmp);
     let quantiles = if finite.is_empty() {
-        BTreeMap::new()
+        Vec::new()
     } else {
         [
             0.0, 1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 100.0,
         ]
         .into_iter()
-        .map(|q| (format!("{q}"), percentile(&finite, q)))
+        .map(|q| Quantile {
+            percentile: q,
+            loss: percentile(&finite, q),
+        })
         .collect()
     };
     LossSummary {
@@ -377,12 +400,7 @@ fn finish(
              raise --samples or the threshold",
             record.request.select,
             table.loss.len(),
-            record
-                .initial_loss
-                .quantiles
-                .get("0")
-                .copied()
-                .unwrap_or(f64::NAN)
+            record.initial_loss.at(0.0)
         );
     };
     record.picks = picks;
@@ -419,12 +437,7 @@ fn finish(
             best.seed,
             best.index,
             best.loss,
-            record
-                .initial_loss
-                .quantiles
-                .get("50")
-                .copied()
-                .unwrap_or(f64::NAN),
+            record.initial_loss.at(50.0),
             table.loss.len()
         );
     }
@@ -656,4 +669,29 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         start,
         quiet,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_follow_numpy_and_skip_nonfinite() {
+        // numpy.percentile([1, 2, 3, 4, 5], [0, 25, 90, 100]) = [1, 2, 4.6, 5].
+        let s = summarize(&[5.0, f32::NAN, 1.0, 3.0, f32::INFINITY, 2.0, 4.0]);
+        assert_eq!((s.finite, s.nonfinite, s.mean), (5, 2, 3.0));
+        assert_eq!(s.at(0.0), 1.0);
+        assert_eq!(s.at(25.0), 2.0);
+        assert!((s.at(90.0) - 4.6).abs() < 1e-12);
+        assert_eq!(s.at(100.0), 5.0);
+        assert!(s.at(33.0).is_nan());
+    }
+
+    #[test]
+    fn sequential_names_torch_modules_in_order() {
+        assert_eq!(
+            sequential(&[4, 3, 2], Activation::LeakyRelu { slope: 0.2 }),
+            ["Linear(4, 3)", "LeakyReLU(0.2)", "Linear(3, 2)"]
+        );
+    }
 }
