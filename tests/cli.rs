@@ -75,8 +75,7 @@ fn search_picks_what_the_library_selection_picks() {
         let plan = initsift::cli::parse::parse_init("torch_default", &p.spec, p.act).unwrap();
         let stream = Stream::new(&p.spec, &plan, 11).unwrap();
         let scorer =
-            selection::live_scorer(&p.spec, p.loss, "iris", p.train.0.view(), p.train.1.view())
-                .unwrap();
+            selection::live_scorer(&p.spec, p.loss, p.train.0.view(), p.train.1.view()).unwrap();
         let spec = parse_select(select).unwrap();
         let picks = selection::select_live(
             spec,

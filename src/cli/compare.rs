@@ -43,13 +43,7 @@ fn pairs(
 ) -> Result<Vec<Pair>> {
     let plan = parse::parse_init(init, &problem.spec, problem.act)?;
     let (x, y) = (&problem.train.0, &problem.train.1);
-    let scorer = selection::live_scorer(
-        &problem.spec,
-        problem.loss,
-        &problem.preprocessing.source.name,
-        x.view(),
-        y.view(),
-    )?;
+    let scorer = selection::live_scorer(&problem.spec, problem.loss, x.view(), y.view())?;
     let bar = progress::bar(runs as u64 * (samples + 2), "runs", quiet);
     let mut chosen = Vec::with_capacity(runs);
     for r in 0..runs as u64 {
@@ -223,13 +217,7 @@ pub fn advise(args: &AdviseArgs, quiet: bool) -> Result<()> {
     let problem = problem::prepare(&args.data)?;
     let (x, y) = (&problem.train.0, &problem.train.1);
     let plan = parse::parse_init(&args.init, &problem.spec, problem.act)?;
-    let scorer = selection::live_scorer(
-        &problem.spec,
-        problem.loss,
-        &problem.preprocessing.source.name,
-        x.view(),
-        y.view(),
-    )?;
+    let scorer = selection::live_scorer(&problem.spec, problem.loss, x.view(), y.view())?;
     let stream = Stream::new(&problem.spec, &plan, args.data.seed)?;
     let probe = 256;
     let bar = progress::spinner("timing a forward pass and an epoch", quiet);

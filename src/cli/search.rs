@@ -301,13 +301,7 @@ pub fn run(args: &SearchArgs, quiet: bool) -> Result<()> {
     let stream = Stream::new(&problem.spec, &plan, seed)?;
     let problem::Scored { x, y, subset } = problem.scored(args.subset, seed)?;
     let scored_rows = problem::scored_file_rows(&problem.preprocessing.split, subset.as_deref());
-    let scorer = selection::live_scorer(
-        &problem.spec,
-        problem.loss,
-        &problem.preprocessing.source.name,
-        x.view(),
-        y.view(),
-    )?;
+    let scorer = selection::live_scorer(&problem.spec, problem.loss, x.view(), y.view())?;
     let pool = selection::pool_size(args.select, args.samples);
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let range = shard.range(pool);
@@ -644,7 +638,6 @@ pub fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
         Some(selection::live_scorer(
             &problem.spec,
             problem.loss,
-            &record.request.data,
             x.view(),
             y.view(),
         )?)

@@ -10,23 +10,22 @@ use anyhow::{Result, bail};
 use ndarray::ArrayView2;
 
 use super::parse::SelectSpec;
-use crate::batch::mlp::MlpScorer;
+use crate::batch::score::scorer_for;
 use crate::init::Stream;
-use crate::init::select::{
-    PercentilePick, Score, Scorer, SelectError, SelectResult, Selection, Side, Strategy, Threshold,
-    select,
-};
 use crate::nn::{Loss, ModelSpec};
+use crate::select::{
+    Adaptive, BestOfN, Origin, Percentile, PercentilePick, Score, ScoreError, Scorer, Selection,
+    Side, Strategy, Threshold, select,
+};
 
-/// The fastest scorer for `spec` on `(x, y)` under `loss`.
+/// The fastest scorer for `spec` on `(x, y)` under `loss` (the library picks the path).
 pub fn live_scorer(
     spec: &ModelSpec,
     loss: Loss,
-    data_name: &str,
     x: ArrayView2<'_, f32>,
     y: ArrayView2<'_, f32>,
 ) -> Result<Box<dyn Scorer + Send>> {
-    Ok(Box::new(MlpScorer::new(spec, loss, data_name, x, y)?))
+    Ok(scorer_for(spec, loss, x, y)?)
 }
 
 /// The number of stream candidates a selection spec covers (`best_of:K` overrides
@@ -40,26 +39,23 @@ pub fn pool_size(spec: SelectSpec, samples: u64) -> u64 {
 
 /// The library strategy of a selection spec over a pool of `pool` candidates.
 pub fn strategy(spec: SelectSpec, pool: u64) -> Strategy {
+    let below = |threshold| Adaptive {
+        side: Side::Below,
+        threshold,
+        count: 1,
+        budget: pool,
+    };
     match spec {
-        SelectSpec::Best | SelectSpec::BestOf(_) => Strategy::BestOfN { n: pool, count: 1 },
-        SelectSpec::Percentile(p) => Strategy::Percentile {
+        SelectSpec::Best | SelectSpec::BestOf(_) => BestOfN { n: pool, count: 1 }.into(),
+        SelectSpec::Percentile(p) => Percentile {
             n: pool,
             percentile: p,
             pick: PercentilePick::Uniform,
             count: 1,
-        },
-        SelectSpec::Threshold(x) => Strategy::Adaptive {
-            side: Side::Below,
-            threshold: Threshold::Given { value: x },
-            count: 1,
-            budget: pool,
-        },
-        SelectSpec::AdaptivePilot(k) => Strategy::Adaptive {
-            side: Side::Below,
-            threshold: Threshold::BestOfPilot { pilot: k },
-            count: 1,
-            budget: pool,
-        },
+        }
+        .into(),
+        SelectSpec::Threshold(x) => below(Threshold::Given { value: x }).into(),
+        SelectSpec::AdaptivePilot(k) => below(Threshold::BestOfPilot { pilot: k }).into(),
     }
 }
 
@@ -102,7 +98,7 @@ impl ScoreTable {
         let mut at = first;
         while at < end {
             let len = CHUNK.min(end - at) as usize;
-            buf.resize(len, blank());
+            buf.resize(len, Score::NAN);
             scorer.score_stream(stream, at, false, &mut buf)?;
             table.loss.extend(buf.iter().map(|s| s.loss));
             table.accuracy.extend(buf.iter().map(|s| s.accuracy));
@@ -136,20 +132,20 @@ impl ScoreTable {
     }
 }
 
-fn blank() -> Score {
-    Score {
-        loss: f32::NAN,
-        grad_norm: f32::NAN,
-        accuracy: f32::NAN,
-    }
-}
-
 /// A scorer that answers the main stream from a [`ScoreTable`] and anything else (a pilot
 /// stream) from a live scorer, if it has one.
 pub struct ReplayScorer<'a> {
     table: &'a ScoreTable,
     param_len: usize,
     live: Option<&'a dyn Scorer>,
+}
+
+/// The error of a replay asked for what it did not record.
+fn not_recorded(reason: String) -> ScoreError {
+    ScoreError::UnsupportedModel {
+        model: "(replay of recorded scores)".into(),
+        reason,
+    }
 }
 
 impl<'a> ReplayScorer<'a> {
@@ -168,10 +164,19 @@ impl Scorer for ReplayScorer<'_> {
         self.param_len
     }
 
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+    fn model_name(&self) -> &str {
+        "(replay of recorded scores)"
+    }
+
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError> {
         match self.live {
             Some(live) => live.score_params(params, want_grad, out),
-            None => Err(SelectError::Mismatch(
+            None => Err(not_recorded(
                 "a replay of recorded scores cannot score new parameters".into(),
             )),
         }
@@ -183,12 +188,12 @@ impl Scorer for ReplayScorer<'_> {
         first: u64,
         want_grad: bool,
         out: &mut [Score],
-    ) -> SelectResult<()> {
+    ) -> Result<(), ScoreError> {
         let t = self.table;
         if stream.seed() != t.seed {
             return match self.live {
                 Some(live) => live.score_stream(stream, first, want_grad, out),
-                None => Err(SelectError::Mismatch(format!(
+                None => Err(not_recorded(format!(
                     "stream {} was not recorded (only {})",
                     stream.seed(),
                     t.seed
@@ -198,7 +203,7 @@ impl Scorer for ReplayScorer<'_> {
         let end = t.first + t.loss.len() as u64;
         let last = first.saturating_add(out.len() as u64);
         if want_grad || first < t.first || last > end {
-            return Err(SelectError::Mismatch(format!(
+            return Err(not_recorded(format!(
                 "candidates {first}..{last} asked, {}..{end} recorded (without gradients)",
                 t.first
             )));
@@ -254,7 +259,7 @@ pub fn choose(
         .picks
         .iter()
         .map(|p| match &p.origin {
-            crate::init::select::Origin::Stream { candidate } => Ok(PickRecord {
+            Origin::Stream { candidate } => Ok(PickRecord {
                 seed: candidate.seed,
                 index: candidate.index,
                 loss: p.score.loss,
@@ -286,9 +291,7 @@ pub fn select_live(
         .picks
         .iter()
         .filter_map(|p| match &p.origin {
-            crate::init::select::Origin::Stream { candidate } => {
-                Some((candidate.index, p.score.loss))
-            }
+            Origin::Stream { candidate } => Some((candidate.index, p.score.loss)),
             _ => None,
         })
         .collect())
