@@ -415,3 +415,41 @@ fn every_subcommand_has_help_with_examples() {
         assert!(run.status.success() && !run.stdout.is_empty(), "{sub}");
     }
 }
+
+#[test]
+fn a_regression_search_records_its_target_scaling() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let run = initsift(&[
+        "search",
+        "--quiet",
+        "--dataset",
+        "diabetes",
+        "--arch",
+        "10-8-1",
+        "--samples",
+        "30",
+        "--out",
+        path(&out),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let record = read_json(&out.join("search.json"));
+    assert_eq!(record["model"]["loss"], "mse");
+    assert!(record["picks"][0]["accuracy"].is_null());
+    let pre = &record["preprocessing"];
+    assert_eq!(pre["task"], "regress");
+    assert_eq!(pre["split"]["rule"], "random");
+    let raw = initsift::data::builtin::diabetes().unwrap();
+    let train: Vec<usize> = serde_json::from_value(pre["split"]["train_rows"].clone()).unwrap();
+    let y = raw.target_column();
+    let mean = train.iter().map(|&r| f64::from(y[[r, 0]])).sum::<f64>() / train.len() as f64;
+    let recorded = pre["target_mean"].as_f64().unwrap();
+    assert!(
+        (recorded - mean).abs() < 1e-4 * mean,
+        "{recorded} vs {mean}"
+    );
+}

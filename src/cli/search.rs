@@ -398,6 +398,10 @@ fn finish(
         );
     };
     record.picks = picks;
+    if record.preprocessing.task == super::args::Task::Regress {
+        // The scorers' accuracy rule (a 0.5 threshold) means nothing for real targets: null.
+        record.picks.iter_mut().for_each(|p| p.accuracy = None);
+    }
     record.selection = Some(selection);
     record.shard = None;
     record.timings.total_s = start.elapsed().as_secs_f64();

@@ -229,8 +229,8 @@ pub struct PickRecord {
     pub index: u64,
     /// Its initial loss on the scored rows.
     pub loss: f32,
-    /// Its initial accuracy there.
-    pub accuracy: f32,
+    /// Its initial accuracy there (null for regression).
+    pub accuracy: Option<f32>,
 }
 
 /// What a selection found, in the command line's terms.
@@ -263,7 +263,7 @@ pub fn choose(
                 seed: candidate.seed,
                 index: candidate.index,
                 loss: p.score.loss,
-                accuracy: p.score.accuracy,
+                accuracy: Some(p.score.accuracy),
             }),
             other => bail!("selection returned a non-stream pick {other:?}"),
         })
