@@ -21,7 +21,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands. (`init`, the data-dependent initializers, will join them as its own
+/// subcommand over the same [`DataArgs`].)
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Score many random inits on your data and keep the best: writes init.safetensors
