@@ -16,7 +16,8 @@
 //! - [`datadep`]: data-dependent initializers (LSUV, GradInit, NIO, MetaInit) as one call,
 //!   [`initialize`](datadep::initialize), with a trace of what each did.
 //!
-//! [`prelude`] holds the types a user types every day.
+//! [`prelude`] holds the types a user types every day. With the default `cli` feature, `cli`
+//! holds the logic of the `initsift` command line (`cargo install --path .`).
 
 pub use initsift_batch as batch;
 pub use initsift_data as data;
@@ -25,6 +26,9 @@ pub use initsift_init as init;
 pub use initsift_init::select;
 pub use initsift_nn as nn;
 pub use initsift_tensor as tensor;
+
+#[cfg(feature = "cli")]
+pub mod cli;
 
 /// The everyday types: `use initsift::prelude::*;`.
 pub mod prelude {
