@@ -10,6 +10,7 @@ pub mod plot;
 pub mod report;
 pub mod seed;
 pub mod stats;
+pub mod variance;
 pub mod writeup;
 pub mod xor;
 pub mod xor_report;

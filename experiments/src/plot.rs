@@ -101,6 +101,29 @@ pub fn rates_vs_threshold(
     references: &[(String, f64)],
     x_range: (f64, f64),
 ) -> Result<String> {
+    intervals(
+        title,
+        (
+            "initial-loss threshold (accept below)",
+            "success rate, 95 % interval",
+        ),
+        series,
+        references,
+        x_range,
+        (0.0, 1.05),
+    )
+}
+
+/// Estimates with their intervals against x, one colour per series, and horizontal reference
+/// lines; `labels` are the x and y axis descriptions.
+pub fn intervals(
+    title: &str,
+    labels: (&str, &str),
+    series: &[(String, Vec<Interval>)],
+    references: &[(String, f64)],
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (800, 450)).into_drawing_area();
@@ -110,12 +133,12 @@ pub fn rates_vs_threshold(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(x_range.0..x_range.1, 0.0..1.05)
+            .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc("initial-loss threshold (accept below)")
-            .y_desc("success rate, 95 % interval")
+            .x_desc(labels.0)
+            .y_desc(labels.1)
             .draw()
             .map_err(err)?;
         let palette = [BLUE, RED, GREEN, MAGENTA];
