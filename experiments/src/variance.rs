@@ -126,41 +126,27 @@ impl Task {
         let config = TrainConfig {
             batch_size: Some(batch),
             shuffle_seed,
-            ..TrainConfig::full_batch(
-                optimizer,
-                self.loss,
-                StopRules {
-                    max_epochs: epochs,
-                    loss_below: None,
-                    plateau: None,
-                },
-            )
+            ..self.full_batch(optimizer, epochs)
         };
-        Ok(Trainer::new(
-            &self.spec,
-            self.train.0.view(),
-            self.train.1.view(),
-            config,
-        )?)
+        self.engine(&self.train, config)
     }
 
     /// A trainer that only evaluates, on the test rows.
     pub fn tester(&self) -> Result<Trainer> {
-        let config = TrainConfig::full_batch(
-            OptimizerConfig::sgd(0.1),
-            self.loss,
-            StopRules {
-                max_epochs: 0,
-                loss_below: None,
-                plateau: None,
-            },
-        );
-        Ok(Trainer::new(
-            &self.spec,
-            self.test.0.view(),
-            self.test.1.view(),
-            config,
-        )?)
+        self.engine(&self.test, self.full_batch(OptimizerConfig::sgd(0.1), 0))
+    }
+
+    fn full_batch(&self, optimizer: OptimizerConfig, epochs: usize) -> TrainConfig {
+        let stop = StopRules {
+            max_epochs: epochs,
+            loss_below: None,
+            plateau: None,
+        };
+        TrainConfig::full_batch(optimizer, self.loss, stop)
+    }
+
+    fn engine(&self, (x, y): &(Array2<f32>, Array2<f32>), config: TrainConfig) -> Result<Trainer> {
+        Ok(Trainer::new(&self.spec, x.view(), y.view(), config)?)
     }
 }
 
