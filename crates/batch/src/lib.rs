@@ -9,6 +9,7 @@ pub mod isa;
 pub mod lanes;
 pub mod lockstep;
 pub mod mlp;
+pub mod mlp_train;
 pub mod preset;
 pub mod score;
 
