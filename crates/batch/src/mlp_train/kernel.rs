@@ -8,13 +8,14 @@
 //! output element of an sgemm is one run's dot product over the same inner dimension, so a
 //! run's numbers never depend on which other runs share its batch.
 
+use initsift_nn::Activation;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use crate::Isa;
 use crate::mlp::kernel::{add_bias, add_row_sums, backward_step, forward_step, shape};
 use crate::mlp::loss::{LossScratch, TileLoss};
-use crate::mlp::net::{Step, compile};
+use crate::mlp::net::{Step, compile, derivative};
 
 /// Rows per tile: a tile's stacked first-layer values stay in L2 while the runs read them.
 pub(crate) const TILE_ROWS: usize = 128;
@@ -201,17 +202,57 @@ fn run_tile(
     );
     for i in (0..steps.len()).rev() {
         let (lower, upper) = deltas.split_at_mut(i + 1);
-        backward_step(
-            steps[i],
-            rest,
-            (&vals[i], &vals[i + 1]),
-            &upper[0],
-            &mut lower[i],
-            grad_rest,
-        );
+        match steps[i] {
+            Step::Act(a) => {
+                shape(&mut lower[i], vals[i].nrows(), rows);
+                act_backward(
+                    isa,
+                    a,
+                    standard(&upper[0]),
+                    standard(&vals[i]),
+                    standard(&vals[i + 1]),
+                    lower[i].as_slice_mut().expect("standard layout"),
+                );
+            }
+            step => backward_step(
+                step,
+                rest,
+                (&vals[i], &vals[i + 1]),
+                &upper[0],
+                &mut lower[i],
+                grad_rest,
+            ),
+        }
     }
     if let Some(b) = net.first_bias {
         add_row_sums(&deltas[0], &mut grad_rest[b..b + h]);
     }
     dz1.assign(&deltas[0]);
+}
+
+fn standard(a: &Array2<f32>) -> &[f32] {
+    a.as_slice().expect("standard layout")
+}
+
+crate::isa_dispatch! {
+    /// `d_in = d_out · f'(x)` elementwise, the activation matched once so each arm's loop is
+    /// monomorphic and vectorizes (the engine's derivative, bit for bit).
+    fn act_backward(a: Activation, d_out: &[f32], x: &[f32], y: &[f32], d_in: &mut [f32]) {
+        match a {
+            Activation::Relu => each(d_out, x, y, d_in, |x, y| derivative(Activation::Relu, x, y)),
+            Activation::Identity => d_in.copy_from_slice(d_out),
+            Activation::Tanh => each(d_out, x, y, d_in, |x, y| derivative(Activation::Tanh, x, y)),
+            Activation::Sigmoid => {
+                each(d_out, x, y, d_in, |x, y| derivative(Activation::Sigmoid, x, y))
+            }
+            other => each(d_out, x, y, d_in, |x, y| derivative(other, x, y)),
+        }
+    }
+}
+
+#[inline(always)]
+fn each(d_out: &[f32], x: &[f32], y: &[f32], d_in: &mut [f32], f: impl Fn(f32, f32) -> f32) {
+    for (((di, &g), &x), &y) in d_in.iter_mut().zip(d_out).zip(x).zip(y) {
+        *di = g * f(x, y);
+    }
 }
