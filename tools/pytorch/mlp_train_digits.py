@@ -2,7 +2,7 @@
 64-32-10 ReLU MLP in PyTorch, which crates/batch/tests/mlp_train_vs_torch.rs holds initsift's
 batched MLP trainer to, epoch by epoch.
 
-The data are the first ROWS rows of data/digits.csv.gz with pixel counts divided by 16 (exact
+The data are the first ROWS rows of crates/data/data/digits.csv.gz with pixel counts divided by 16 (exact
 in f32, so both sides see the same inputs). Each run starts from an explicit initial vector
 (nn.Linear's default init under a fixed torch seed, stored in initsift's flat layout: per
 layer weight [out, in] row-major, then bias) and every run of an arm sees the same explicit
@@ -37,7 +37,7 @@ ARMS = [
 
 
 def digits():
-    with gzip.open(os.path.join(REPO, "data", "digits.csv.gz"), "rt") as f:
+    with gzip.open(os.path.join(REPO, "crates", "data", "data", "digits.csv.gz"), "rt") as f:
         rows = [line.strip().split(",") for line in f][1 : ROWS + 1]
     a = np.array(rows, dtype=np.float64)
     return torch.tensor(a[:, :-1] / 16.0, dtype=torch.float32), torch.tensor(a[:, -1], dtype=torch.long)
@@ -90,7 +90,7 @@ def main():
         "crates/batch/tests/fixtures/mlp_train_torch.json",
         {
             "generated_by": "python3 tools/pytorch/mlp_train_digits.py",
-            "data": f"first {ROWS} rows of data/digits.csv.gz, features / 16",
+            "data": f"first {ROWS} rows of crates/data/data/digits.csv.gz, features / 16",
             "model": "64-32-10 relu",
             "loss": "cross_entropy",
             "batch_size": BATCH,
