@@ -13,7 +13,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use crate::Isa;
-use crate::mlp::kernel::{add_bias, add_row_sums, backward_step, forward_step, shape};
+use super::layers::{self, Dense};
+use crate::mlp::kernel::{add_bias, backward_step, forward_step, shape};
 use crate::mlp::loss::{LossScratch, TileLoss};
 use crate::mlp::net::{Step, compile, derivative};
 
@@ -186,7 +187,14 @@ fn run_tile(
     }
     for (i, &step) in steps.iter().enumerate() {
         let (done, later) = vals.split_at_mut(i + 1);
-        forward_step(step, rest, &done[i], &mut later[0]);
+        match dense(step, rest) {
+            Some(layer) => {
+                shape(&mut later[0], layer.outputs, rows);
+                let out = later[0].as_slice_mut().expect("standard layout");
+                layers::forward(isa, layer, standard(&done[i]), rows, out);
+            }
+            None => forward_step(step, rest, &done[i], &mut later[0]),
+        }
     }
     let last = n_vals - 1;
     let k = vals[last].nrows();
@@ -203,6 +211,27 @@ fn run_tile(
     for i in (0..steps.len()).rev() {
         let (lower, upper) = deltas.split_at_mut(i + 1);
         match steps[i] {
+            Step::Linear {
+                weight,
+                bias,
+                inputs,
+                outputs,
+            } => {
+                shape(&mut lower[i], inputs, rows);
+                let layer = dense(steps[i], rest).expect("a Linear step");
+                let (gw, gb) = grad_rest[weight..].split_at_mut(inputs * outputs);
+                let gb = bias.map(|b| &mut gb[b - weight - inputs * outputs..][..outputs]);
+                layers::backward(
+                    isa,
+                    layer,
+                    standard(&vals[i]),
+                    standard(&upper[0]),
+                    rows,
+                    gw,
+                    gb,
+                    Some(lower[i].as_slice_mut().expect("standard layout")),
+                );
+            }
             Step::Act(a) => {
                 shape(&mut lower[i], vals[i].nrows(), rows);
                 act_backward(
@@ -225,9 +254,27 @@ fn run_tile(
         }
     }
     if let Some(b) = net.first_bias {
-        add_row_sums(&deltas[0], &mut grad_rest[b..b + h]);
+        layers::add_row_sums(isa, standard(&deltas[0]), rows, &mut grad_rest[b..b + h]);
     }
     dz1.assign(&deltas[0]);
+}
+
+/// The Linear layer `step` reads from `rest`, if it is one.
+fn dense(step: Step, rest: &[f32]) -> Option<Dense<'_>> {
+    match step {
+        Step::Linear {
+            weight,
+            bias,
+            inputs,
+            outputs,
+        } => Some(Dense {
+            w: &rest[weight..weight + inputs * outputs],
+            b: bias.map(|b| &rest[b..b + outputs]),
+            inputs,
+            outputs,
+        }),
+        _ => None,
+    }
 }
 
 fn standard(a: &Array2<f32>) -> &[f32] {

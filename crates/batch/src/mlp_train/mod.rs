@@ -48,6 +48,7 @@ mod config;
 mod data;
 mod error;
 mod kernel;
+mod layers;
 mod optim;
 mod outcome;
 mod train;
