@@ -19,8 +19,13 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 }
 
 fn digits_splits(rows: usize) -> (Dataset, Dataset) {
-    let d = builtin::digits().expect("digits").random_subset(rows, 1).expect("subset");
-    let (train, test) = d.train_test_split(0.25, 2, Stratify::ByClass).expect("split");
+    let d = builtin::digits()
+        .expect("digits")
+        .random_subset(rows, 1)
+        .expect("subset");
+    let (train, test) = d
+        .train_test_split(0.25, 2, Stratify::ByClass)
+        .expect("split");
     let s = Standardizer::fit_dataset(&train).expect("scaler");
     (
         s.transform_dataset(&train).expect("train"),
@@ -47,8 +52,9 @@ fn inits(spec: &ModelSpec, runs: usize) -> Vec<f32> {
 fn same_bits_on_any_thread_count_and_in_any_batch() {
     let (train, test) = digits_splits(400);
     let spec = ModelSpec::mlp("64-16-10", Activation::Tanh).expect("spec");
-    let config = MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::CrossEntropy, stop(8))
-        .minibatch(25, 4);
+    let config =
+        MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::CrossEntropy, stop(8))
+            .minibatch(25, 4);
     let trainer = MlpTrainer::new(&spec, &train, Some(&test), config).expect("trainer");
     let runs = 150;
     assert!(trainer.runs_per_batch() < runs, "several batches");
@@ -60,8 +66,18 @@ fn same_bits_on_any_thread_count_and_in_any_batch() {
         .map(|t| in_pool(t, || trainer.train(runs, &init).expect("train")))
         .into();
     assert!(reports.iter().all(|r| *r == reports[0]), "thread counts");
-    assert!(reports[0].outcomes.iter().any(|o| o.stop == StopReason::Converged));
-    assert!(reports[0].outcomes.iter().any(|o| o.stop == StopReason::MaxEpochs));
+    assert!(
+        reports[0]
+            .outcomes
+            .iter()
+            .any(|o| o.stop == StopReason::Converged)
+    );
+    assert!(
+        reports[0]
+            .outcomes
+            .iter()
+            .any(|o| o.stop == StopReason::MaxEpochs)
+    );
     // Runs 70..77 alone: a batch of their own, yet the same bits.
     let p = spec.param_len();
     let alone = trainer.train(7, &init[70 * p..77 * p]).expect("train");
@@ -92,7 +108,10 @@ fn a_diverging_run_stops_and_leaves_the_other_runs_bits_unchanged() {
         let without = trainer.train(runs, &healthy).expect("train");
         let diverged = &with.outcomes[4];
         assert_eq!(diverged.stop, StopReason::Diverged, "{diverged:?}");
-        assert!(diverged.epochs < 6 && !diverged.final_loss.is_finite(), "{diverged:?}");
+        assert!(
+            diverged.epochs < 6 && !diverged.final_loss.is_finite(),
+            "{diverged:?}"
+        );
         for r in (0..runs).filter(|&r| r != 4) {
             assert_eq!(with.outcomes[r], without.outcomes[r], "run {r} ({batch:?})");
             assert_eq!(
@@ -120,7 +139,10 @@ fn held_out_metrics_and_times_to_target_follow_their_definitions() {
     .expect("shapes");
     let (train, test) = d.train_test_split(0.3, 1, Stratify::No).expect("split");
     let s = Standardizer::fit_dataset(&train).expect("scaler");
-    let (train, test) = (s.transform_dataset(&train).unwrap(), s.transform_dataset(&test).unwrap());
+    let (train, test) = (
+        s.transform_dataset(&train).unwrap(),
+        s.transform_dataset(&test).unwrap(),
+    );
     let spec = ModelSpec::mlp("10-8-1", Activation::Identity).expect("spec");
     let mut config = MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::Mse, stop(30));
     config.stop.loss_below = None;
@@ -138,15 +160,31 @@ fn held_out_metrics_and_times_to_target_follow_their_definitions() {
         let Some(HeldOut::Regression { mse: m, r2: q }) = out.held_out else {
             panic!("regression metrics expected: {:?}", out.held_out)
         };
-        assert!((m - mse).abs() <= 1e-5 * mse && (q - r2).abs() <= 1e-5, "{m} {mse} {q} {r2}");
+        assert!(
+            (m - mse).abs() <= 1e-5 * mse && (q - r2).abs() <= 1e-5,
+            "{m} {mse} {q} {r2}"
+        );
         let curves = out.curves.as_ref().expect("curves");
         assert_eq!(curves.train_loss.len(), 30);
         assert_eq!(curves.held_out.len(), 30);
-        assert_eq!(*curves.held_out.last().unwrap(), q, "the last point is the final metric");
-        let first = |v: &[f64], hit: &dyn Fn(f64) -> bool| v.iter().position(|&x| hit(x)).map(|e| e + 1);
-        assert_eq!(out.epochs_to_target.train_loss, first(&curves.train_loss, &|x| x <= 0.7));
-        assert_eq!(out.epochs_to_target.held_out, first(&curves.held_out, &|x| x >= 0.3));
-        assert!(out.epochs_to_target.train_loss.is_some() && out.epochs_to_target.held_out.is_some());
+        assert_eq!(
+            *curves.held_out.last().unwrap(),
+            q,
+            "the last point is the final metric"
+        );
+        let first =
+            |v: &[f64], hit: &dyn Fn(f64) -> bool| v.iter().position(|&x| hit(x)).map(|e| e + 1);
+        assert_eq!(
+            out.epochs_to_target.train_loss,
+            first(&curves.train_loss, &|x| x <= 0.7)
+        );
+        assert_eq!(
+            out.epochs_to_target.held_out,
+            first(&curves.held_out, &|x| x >= 0.3)
+        );
+        assert!(
+            out.epochs_to_target.train_loss.is_some() && out.epochs_to_target.held_out.is_some()
+        );
     }
 }
 
@@ -158,7 +196,10 @@ fn linear_regression_metrics(theta: &[f32], x: &Array2<f32>, y: &Array1<f32>) ->
     for (row, &target) in x.rows().into_iter().zip(y) {
         let mut out = t(b2);
         for j in 0..8 {
-            let h: f64 = (0..10).map(|k| t(w1 + j * 10 + k) * f64::from(row[k])).sum::<f64>() + t(b1 + j);
+            let h: f64 = (0..10)
+                .map(|k| t(w1 + j * 10 + k) * f64::from(row[k]))
+                .sum::<f64>()
+                + t(b1 + j);
             out += t(w2 + j) * h;
         }
         sse += (out - f64::from(target)).powi(2);
@@ -184,8 +225,13 @@ fn bad_input_is_an_error_naming_the_value() {
     let wide10 = ModelSpec::mlp("10-4-3", Activation::Relu).expect("spec");
     let mut nan = train.features().clone();
     nan[(5, 7)] = f32::NAN;
-    let nan = Dataset::new("digits-nan", train.feature_names().to_vec(), nan, train.targets().clone())
-        .expect("shapes");
+    let nan = Dataset::new(
+        "digits-nan",
+        train.feature_names().to_vec(),
+        nan,
+        train.targets().clone(),
+    )
+    .expect("shapes");
     let empty = test.select(&[]).expect("empty");
     let with = |f: &dyn Fn(&mut MlpTrainConfig)| {
         let mut c = base.clone();
@@ -193,12 +239,22 @@ fn bad_input_is_an_error_naming_the_value() {
         c
     };
     let cases: Vec<(MlpTrainError, Vec<String>)> = vec![
-        (err(&spec, &iris, None, &base), vec!["iris".into(), "4".into(), "64".into()]),
+        (
+            err(&spec, &iris, None, &base),
+            vec!["iris".into(), "4".into(), "64".into()],
+        ),
         (
             err(&wide10, &diabetes, None, &base),
-            vec!["diabetes".into(), "regression".into(), "cross_entropy".into()],
+            vec![
+                "diabetes".into(),
+                "regression".into(),
+                "cross_entropy".into(),
+            ],
         ),
-        (err(&narrow, &iris, None, &base), vec!["class index 2".into(), "2 outputs".into()]),
+        (
+            err(&narrow, &iris, None, &base),
+            vec!["class index 2".into(), "2 outputs".into()],
+        ),
         (
             err(&spec, &train, None, &with(&|c| c.batch_size = Some(0))),
             vec!["batch_size = 0".into()],
@@ -207,10 +263,26 @@ fn bad_input_is_an_error_naming_the_value() {
             err(&spec, &train, None, &with(&|c| c.batch_size = Some(n + 1))),
             vec![format!("batch_size = {}", n + 1), format!("1..={n}")],
         ),
-        (err(&spec, &nan, None, &base), vec!["digits-nan".into(), "row 5".into(), "column 7".into(), "NaN".into()]),
-        (err(&spec, &train, Some(&empty), &base), vec!["test".into(), "no rows".into()]),
         (
-            err(&spec, &train, None, &with(&|c| c.targets.held_out_at_least = Some(0.9))),
+            err(&spec, &nan, None, &base),
+            vec![
+                "digits-nan".into(),
+                "row 5".into(),
+                "column 7".into(),
+                "NaN".into(),
+            ],
+        ),
+        (
+            err(&spec, &train, Some(&empty), &base),
+            vec!["test".into(), "no rows".into()],
+        ),
+        (
+            err(
+                &spec,
+                &train,
+                None,
+                &with(&|c| c.targets.held_out_at_least = Some(0.9)),
+            ),
             vec!["test split".into(), "held_out_at_least".into()],
         ),
         (
@@ -220,27 +292,42 @@ fn bad_input_is_an_error_naming_the_value() {
                 None,
                 &with(&|c| {
                     c.batch_size = Some(10);
-                    c.order = MinibatchOrder::Given(vec![(0..n).rev().collect(), vec![0; n], vec![]]);
+                    c.order =
+                        MinibatchOrder::Given(vec![(0..n).rev().collect(), vec![0; n], vec![]]);
                 }),
             ),
             vec!["epoch 1".into(), "permutation".into()],
         ),
         (
-            err(&spec, &train, None, &with(&|c| c.optimizer = OptimizerConfig::sgd(f64::NAN))),
+            err(
+                &spec,
+                &train,
+                None,
+                &with(&|c| c.optimizer = OptimizerConfig::sgd(f64::NAN)),
+            ),
             vec!["lr".into(), "NaN".into()],
         ),
     ];
     for (e, needles) in &cases {
         let text = e.to_string();
         for needle in needles {
-            assert!(text.contains(needle.as_str()), "`{text}` should name `{needle}`");
+            assert!(
+                text.contains(needle.as_str()),
+                "`{text}` should name `{needle}`"
+            );
         }
     }
     let trainer = MlpTrainer::new(&spec, &train, Some(&test), base).expect("valid");
     let e = trainer.train(0, &[]).unwrap_err();
-    assert!(matches!(e, MlpTrainError::NoRuns) && e.to_string().contains("runs = 0"), "{e}");
+    assert!(
+        matches!(e, MlpTrainError::NoRuns) && e.to_string().contains("runs = 0"),
+        "{e}"
+    );
     let e = trainer.train(2, &[0.0; 10]).unwrap_err().to_string();
-    assert!(e.contains("2 runs") && e.contains(&(2 * spec.param_len()).to_string()) && e.contains("10"), "{e}");
+    assert!(
+        e.contains("2 runs") && e.contains(&(2 * spec.param_len()).to_string()) && e.contains("10"),
+        "{e}"
+    );
     let other = Stream::new(&narrow, &InitPlan::torch_default(&narrow), 1).expect("stream");
     let e = trainer.train_stream(&other, 0, 3).unwrap_err().to_string();
     assert!(e.contains(&spec.param_len().to_string()), "{e}");

@@ -50,8 +50,13 @@ fn splits(data: Dataset, test: f64) -> (Dataset, Dataset) {
             let (mean, std) = (v.mean().expect("rows"), v.std(0.0));
             let scaled = v.mapv(|t| (t - mean) / std);
             let names = data.feature_names().to_vec();
-            Dataset::new(data.name(), names, data.features().clone(), Targets::Real(scaled))
-                .expect("same shapes")
+            Dataset::new(
+                data.name(),
+                names,
+                data.features().clone(),
+                Targets::Real(scaled),
+            )
+            .expect("same shapes")
         }
         None => data,
     };
@@ -89,7 +94,9 @@ fn engine_runs(
     init.par_chunks(p)
         .enumerate()
         .map(|(r, theta)| {
-            let engine = config.engine_config(r).expect("the engine replays this order");
+            let engine = config
+                .engine_config(r)
+                .expect("the engine replays this order");
             Trainer::new(spec, train.features().view(), y.view(), engine)
                 .expect("valid engine config")
                 .train(theta)
@@ -143,7 +150,12 @@ fn compare(
             continue;
         }
         let steps = a.epochs * steps_per_epoch;
-        tally.loss(format!("{case} run {r} final"), a.final_loss, b.final_loss, steps);
+        tally.loss(
+            format!("{case} run {r} final"),
+            a.final_loss,
+            b.final_loss,
+            steps,
+        );
         assert!(
             (a.final_accuracy - b.final_accuracy).abs() <= 2.0 / 1797.0 + 1e-6,
             "{case} run {r}: accuracy {} vs engine {}",
@@ -194,7 +206,10 @@ fn stream_inits(spec: &ModelSpec, seed: u64, runs: usize) -> Vec<f32> {
 
 #[test]
 fn digits_runs_match_the_engine() {
-    let digits = builtin::digits().expect("digits").random_subset(480, 3).expect("subset");
+    let digits = builtin::digits()
+        .expect("digits")
+        .random_subset(480, 3)
+        .expect("subset");
     let (train, test) = splits(digits, 0.2);
     let n = train.n_samples();
     let spec = ModelSpec::mlp("64-24-10", Activation::Relu).expect("spec");
@@ -259,7 +274,13 @@ fn digits_runs_match_the_engine() {
         let init = stream_inits(&spec, 17, runs);
         let ours = batched_on_every_isa(&spec, &train, Some(&test), &config, &init);
         let engine = engine_runs(&spec, &train, &config, &init);
-        compare(name, &ours, &engine, batch.map_or(1, |b| n.div_ceil(b)), &mut tally);
+        compare(
+            name,
+            &ours,
+            &engine,
+            batch.map_or(1, |b| n.div_ceil(b)),
+            &mut tally,
+        );
     }
     println!(
         "{} digits runs: {} stop mismatches; worst deviation {:.2} of the bound at {}",
@@ -353,8 +374,17 @@ fn small_random_mlps_match_the_engine() {
         let init = stream_inits(&spec, case as u64, 6);
         let ours = batched_on_every_isa(&spec, &train, Some(&test), &config, &init);
         let engine = engine_runs(&spec, &train, &config, &init);
-        let name = format!("case {case}: {} {activation:?} {loss} on {set}", spec.name());
-        compare(&name, &ours, &engine, batch.map_or(1, |b| n.div_ceil(b)), &mut tally);
+        let name = format!(
+            "case {case}: {} {activation:?} {loss} on {set}",
+            spec.name()
+        );
+        compare(
+            &name,
+            &ours,
+            &engine,
+            batch.map_or(1, |b| n.div_ceil(b)),
+            &mut tally,
+        );
     }
     println!(
         "{} runs of random MLPs: {} stop mismatches; worst deviation {:.2} of the bound at {}",

@@ -32,7 +32,10 @@ fn numbers(v: &Value) -> Vec<f64> {
 fn minibatch_losses_match_pytorch_epoch_by_epoch() {
     let fixture: Value = serde_json::from_str(FIXTURE).expect("valid fixture JSON");
     let rows = fixture["orders"][0].as_array().expect("orders").len();
-    let digits = builtin::digits().expect("digits").first(rows).expect("rows");
+    let digits = builtin::digits()
+        .expect("digits")
+        .first(rows)
+        .expect("rows");
     let train = Dataset::new(
         "digits-first",
         digits.feature_names().to_vec(),
@@ -74,7 +77,12 @@ fn minibatch_losses_match_pytorch_epoch_by_epoch() {
                 .expect("valid trainer")
                 .train(runs, &inits)
                 .expect("training");
-            for (r, (out, run)) in report.outcomes.iter().zip(arm["runs"].as_array().expect("runs")).enumerate() {
+            for (r, (out, run)) in report
+                .outcomes
+                .iter()
+                .zip(arm["runs"].as_array().expect("runs"))
+                .enumerate()
+            {
                 let ours = &out.curves.as_ref().expect("curves").train_loss;
                 let torch = numbers(&run["losses"]);
                 assert_eq!(ours.len(), torch.len(), "{name} run {r}");
@@ -91,5 +99,8 @@ fn minibatch_losses_match_pytorch_epoch_by_epoch() {
             }
         }
     }
-    println!("worst relative deviation from torch: {:.2e} ({})", worst.0, worst.1);
+    println!(
+        "worst relative deviation from torch: {:.2e} ({})",
+        worst.0, worst.1
+    );
 }

@@ -426,12 +426,14 @@ fn mlp_train_rows(isas: &[Isa], quick: bool, rate: f64) -> Result<(Vec<MlpTrainR
             loss_below: None,
             plateau: None,
         };
-        let config = MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-3), Loss::CrossEntropy, stop)
-            .minibatch(batch, SEED);
+        let config =
+            MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-3), Loss::CrossEntropy, stop)
+                .minibatch(batch, SEED);
         let mut flops = 0.0;
         let mut best = 0.0f64;
         for &isa in isas {
-            let trainer = MlpTrainer::new(&spec, &data, None, config.clone())?.with_isa(Some(isa))?;
+            let trainer =
+                MlpTrainer::new(&spec, &data, None, config.clone())?.with_isa(Some(isa))?;
             flops = trainer.epoch_flops();
             let seconds = fastest(|| {
                 let start = Instant::now();
@@ -452,7 +454,9 @@ fn mlp_train_rows(isas: &[Isa], quick: bool, rate: f64) -> Result<(Vec<MlpTrainR
         }
         let engine = config.engine_config(0).expect("a shared order");
         let (x, y) = (data.features().view(), data.one_hot()?);
-        let inits: Vec<Vec<f32>> = (0..engine_runs as u64).map(|i| stream.candidate(i)).collect();
+        let inits: Vec<Vec<f32>> = (0..engine_runs as u64)
+            .map(|i| stream.candidate(i))
+            .collect();
         let seconds = fastest(|| {
             let start = Instant::now();
             inits.par_iter().try_for_each(|init| -> Result<()> {
@@ -569,7 +573,13 @@ fn main() -> Result<()> {
             &train_table
         ),
         md_table(
-            &["model", "path", "batch size", "runs × epochs", "run-epochs/s"],
+            &[
+                "model",
+                "path",
+                "batch size",
+                "runs × epochs",
+                "run-epochs/s"
+            ],
             &mlp_table
         )
     );

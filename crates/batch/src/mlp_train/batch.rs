@@ -129,8 +129,8 @@ impl<'a> Batch<'a> {
                 .iter_mut()
                 .for_each(|r| r.curves = Some(Curves::default()));
         }
-        let want_held_out =
-            tr.test_scorer.is_some() && (config.curves || config.targets.held_out_at_least.is_some());
+        let want_held_out = tr.test_scorer.is_some()
+            && (config.curves || config.targets.held_out_at_least.is_some());
         let full_loss = tr
             .batch_size
             .is_none()
@@ -161,7 +161,14 @@ impl<'a> Batch<'a> {
                     self.params.write_flat(s, f, q, out);
                 }
                 let scorer = tr.test_scorer.as_ref().expect("want_held_out");
-                let mut scores = vec![initsift_init::select::Score { loss: 0.0, accuracy: 0.0, grad_norm: 0.0 }; active];
+                let mut scores = vec![
+                    initsift_init::select::Score {
+                        loss: 0.0,
+                        accuracy: 0.0,
+                        grad_norm: 0.0
+                    };
+                    active
+                ];
                 scorer
                     .scores_of_params(&flat, false, &mut scores)
                     .expect("the batch's parameters have the model's length");
@@ -186,7 +193,10 @@ impl<'a> Batch<'a> {
                 }
                 if want_held_out
                     && rec.to_target.held_out.is_none()
-                    && config.targets.held_out_at_least.is_some_and(|a| metrics[s] >= a)
+                    && config
+                        .targets
+                        .held_out_at_least
+                        .is_some_and(|a| metrics[s] >= a)
                 {
                     rec.to_target.held_out = Some(e + 1);
                 }
@@ -307,8 +317,11 @@ impl<'a> Batch<'a> {
         let tr = self.trainer;
         let (f, q) = (tr.net.first_len(), tr.net.rest_len);
         let active = self.slots.len();
-        let mut first: Vec<&mut [f32]> =
-            self.state.iter_mut().map(|s| &mut s.first[..active * f]).collect();
+        let mut first: Vec<&mut [f32]> = self
+            .state
+            .iter_mut()
+            .map(|s| &mut s.first[..active * f])
+            .collect();
         step(
             tr.isa,
             &tr.config.optimizer,
@@ -317,8 +330,11 @@ impl<'a> Batch<'a> {
             &self.grads.first[..active * f],
             &mut first,
         );
-        let mut rest: Vec<&mut [f32]> =
-            self.state.iter_mut().map(|s| &mut s.rest[..active * q]).collect();
+        let mut rest: Vec<&mut [f32]> = self
+            .state
+            .iter_mut()
+            .map(|s| &mut s.rest[..active * q])
+            .collect();
         step(
             tr.isa,
             &tr.config.optimizer,

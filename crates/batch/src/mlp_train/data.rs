@@ -49,7 +49,7 @@ pub(crate) fn prepare(
         Targets::Real(values) => {
             if loss != Loss::Mse {
                 return Err(bad(
-                    "real-valued (regression) targets; only mse takes them".into(),
+                    "real-valued (regression) targets; only mse takes them".into()
                 ));
             }
             if k != 1 {

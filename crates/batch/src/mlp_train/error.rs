@@ -19,7 +19,9 @@ pub enum MlpTrainError {
         reason: String,
     },
     /// Data whose width is not the model's input width.
-    #[error("data set `{data}` has {actual} feature columns, model {model} takes {expected} inputs")]
+    #[error(
+        "data set `{data}` has {actual} feature columns, model {model} takes {expected} inputs"
+    )]
     DataWidth {
         /// The model's name.
         model: String,

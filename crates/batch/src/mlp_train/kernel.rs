@@ -12,8 +12,8 @@ use initsift_nn::Activation;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
-use crate::Isa;
 use super::layers::{self, Dense};
+use crate::Isa;
 use crate::mlp::kernel::{add_bias, backward_step, forward_step, shape};
 use crate::mlp::loss::{LossScratch, TileLoss};
 use crate::mlp::net::{Step, compile, derivative};

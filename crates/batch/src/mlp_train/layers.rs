@@ -208,28 +208,49 @@ mod tests {
         for isa in Isa::available() {
             let mut out = vec![0.0; outputs * rows];
             forward(isa, layer, &x, rows, &mut out);
-            let (mut gw, mut gb, mut dx) = (vec![0.5; w.len()], vec![0.25; outputs], vec![0.0; x.len()]);
-            backward(isa, layer, &x, &d, rows, &mut gw, Some(&mut gb), Some(&mut dx));
+            let (mut gw, mut gb, mut dx) =
+                (vec![0.5; w.len()], vec![0.25; outputs], vec![0.0; x.len()]);
+            backward(
+                isa,
+                layer,
+                &x,
+                &d,
+                rows,
+                &mut gw,
+                Some(&mut gb),
+                Some(&mut dx),
+            );
             results.push((out, gw, gb, dx));
         }
-        assert!(results.iter().all(|r| *r == results[0]), "ISA clones differ");
+        assert!(
+            results.iter().all(|r| *r == results[0]),
+            "ISA clones differ"
+        );
         let (out, gw, gb, dx) = &results[0];
         let close = |a: f32, b: f64| (f64::from(a) - b).abs() <= 1e-5 * (1.0 + b.abs());
         for j in 0..outputs {
             for r in 0..rows {
-                let want: f64 = (0..inputs).map(|k| f64::from(w[j * inputs + k]) * f64::from(x[k * rows + r])).sum::<f64>() + f64::from(b[j]);
+                let want: f64 = (0..inputs)
+                    .map(|k| f64::from(w[j * inputs + k]) * f64::from(x[k * rows + r]))
+                    .sum::<f64>()
+                    + f64::from(b[j]);
                 assert!(close(out[j * rows + r], want));
             }
             let want_b = 0.25 + (0..rows).map(|r| f64::from(d[j * rows + r])).sum::<f64>();
             assert!(close(gb[j], want_b));
             for k in 0..inputs {
-                let want = 0.5 + (0..rows).map(|r| f64::from(d[j * rows + r]) * f64::from(x[k * rows + r])).sum::<f64>();
+                let want = 0.5
+                    + (0..rows)
+                        .map(|r| f64::from(d[j * rows + r]) * f64::from(x[k * rows + r]))
+                        .sum::<f64>();
                 assert!(close(gw[j * inputs + k], want));
             }
         }
         for k in 0..inputs {
             for r in 0..rows {
-                let want: f64 = (0..outputs).map(|j| f64::from(w[j * inputs + k]) * f64::from(d[j * rows + r])).sum();
+                let want: f64 = (0..outputs)
+                    .map(|j| f64::from(w[j * inputs + k]) * f64::from(d[j * rows + r]))
+                    .sum();
                 assert!(close(dx[k * rows + r], want));
             }
         }

@@ -45,13 +45,7 @@ crate::isa_dispatch! {
 }
 
 #[inline(always)]
-fn step_body(
-    config: &OptimizerConfig,
-    t: u64,
-    p: &mut [f32],
-    g: &[f32],
-    state: &mut [&mut [f32]],
-) {
+fn step_body(config: &OptimizerConfig, t: u64, p: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
     match (*config, state) {
         (OptimizerConfig::Sgd(o), []) => {
             let k = SgdStep::new(&o, t);
@@ -68,7 +62,8 @@ fn step_body(
             let k = AdamStep::new(&o, decoupled, t);
             match state {
                 [m, v] => {
-                    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+                    {
                         k.update(p, g, m, v, None);
                     }
                 }
@@ -91,12 +86,16 @@ fn step_body(
                     }
                 }
                 ([sq, buf], true, false) => {
-                    for (((p, &g), sq), b) in p.iter_mut().zip(g).zip(sq.iter_mut()).zip(buf.iter_mut()) {
+                    for (((p, &g), sq), b) in
+                        p.iter_mut().zip(g).zip(sq.iter_mut()).zip(buf.iter_mut())
+                    {
                         k.update(p, g, sq, None, Some(b));
                     }
                 }
                 ([sq, avg], false, true) => {
-                    for (((p, &g), sq), a) in p.iter_mut().zip(g).zip(sq.iter_mut()).zip(avg.iter_mut()) {
+                    for (((p, &g), sq), a) in
+                        p.iter_mut().zip(g).zip(sq.iter_mut()).zip(avg.iter_mut())
+                    {
                         k.update(p, g, sq, Some(a), None);
                     }
                 }
