@@ -115,6 +115,20 @@ struct Tally {
 }
 
 impl Tally {
+    /// Prints the worst deviation and asserts that ≥ 99 % of the runs stopped alike.
+    fn report(&self, what: &str) {
+        println!(
+            "{} {what}: {} stop mismatches; worst deviation {:.2} of the bound at {}",
+            self.runs, self.stop_mismatches, self.worst, self.worst_at
+        );
+        assert!(
+            self.stop_mismatches * 100 <= self.runs,
+            "{} of {} runs stopped at another epoch",
+            self.stop_mismatches,
+            self.runs
+        );
+    }
+
     fn loss(&mut self, what: String, ours: f64, engine: f64, steps: usize) {
         let d = rel(ours, engine);
         let slack = d / bound(steps);
@@ -282,17 +296,8 @@ fn digits_runs_match_the_engine() {
             &mut tally,
         );
     }
-    println!(
-        "{} digits runs: {} stop mismatches; worst deviation {:.2} of the bound at {}",
-        tally.runs, tally.stop_mismatches, tally.worst, tally.worst_at
-    );
+    tally.report("digits runs");
     assert!(tally.runs >= 500);
-    assert!(
-        tally.stop_mismatches * 100 <= tally.runs,
-        "{} of {} runs stopped at another epoch",
-        tally.stop_mismatches,
-        tally.runs
-    );
 }
 
 /// A small deterministic generator for the random cases.
@@ -386,14 +391,5 @@ fn small_random_mlps_match_the_engine() {
             &mut tally,
         );
     }
-    println!(
-        "{} runs of random MLPs: {} stop mismatches; worst deviation {:.2} of the bound at {}",
-        tally.runs, tally.stop_mismatches, tally.worst, tally.worst_at
-    );
-    assert!(
-        tally.stop_mismatches * 100 <= tally.runs,
-        "{} of {} runs stopped at another epoch",
-        tally.stop_mismatches,
-        tally.runs
-    );
+    tally.report("runs of random MLPs");
 }

@@ -10,8 +10,6 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::Isa;
-
 /// Partial sums of a row reduction.
 const LANES: usize = 16;
 
@@ -25,63 +23,9 @@ pub(crate) struct Dense<'a> {
     pub(crate) outputs: usize,
 }
 
-/// `out[j] = Σₖ W[j][k]·input[k] + b[j]` over `rows` columns.
-pub(crate) fn forward(isa: Isa, layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
-    forward_on(isa, layer, input, rows, out)
-}
-
-/// Adds `dW[j][k] += Σᵣ d_out[j][r]·input[k][r]` and `db[j] += Σᵣ d_out[j][r]` into `grad_w`
-/// and `grad_b`, and writes `d_in[k] = Σⱼ W[j][k]·d_out[j]` when asked.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn backward(
-    isa: Isa,
-    layer: Dense<'_>,
-    input: &[f32],
-    d_out: &[f32],
-    rows: usize,
-    grad_w: &mut [f32],
-    grad_b: Option<&mut [f32]>,
-    d_in: Option<&mut [f32]>,
-) {
-    backward_on(isa, layer, input, d_out, rows, grad_w, grad_b, d_in)
-}
-
-/// `out[j] += Σᵣ a[j][r]` for each row of `a` (`out.len()` rows of `rows`): a bias gradient.
-pub(crate) fn add_row_sums(isa: Isa, a: &[f32], rows: usize, out: &mut [f32]) {
-    row_sums_on(isa, a, rows, out)
-}
-
 crate::isa_dispatch! {
-    fn forward_on(layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
-        forward_body(layer, input, rows, out)
-    }
-}
-
-crate::isa_dispatch! {
-    #[allow(clippy::too_many_arguments)]
-    fn backward_on(
-        layer: Dense<'_>,
-        input: &[f32],
-        d_out: &[f32],
-        rows: usize,
-        grad_w: &mut [f32],
-        grad_b: Option<&mut [f32]>,
-        d_in: Option<&mut [f32]>,
-    ) {
-        backward_body(layer, input, d_out, rows, grad_w, grad_b, d_in)
-    }
-}
-
-crate::isa_dispatch! {
-    fn row_sums_on(a: &[f32], rows: usize, out: &mut [f32]) {
-        for (o, row) in out.iter_mut().zip(a.chunks_exact(rows)) {
-            *o += sum(row);
-        }
-    }
-}
-
-#[inline(always)]
-fn forward_body(layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
+    /// `out[j] = Σₖ W[j][k]·input[k] + b[j]` over `rows` columns.
+    pub(crate) fn forward(layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
     let Dense {
         w,
         b,
@@ -97,18 +41,22 @@ fn forward_body(layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
             acc.iter_mut().for_each(|v| *v += bj);
         }
     }
+    }
 }
 
-#[inline(always)]
-fn backward_body(
-    layer: Dense<'_>,
-    input: &[f32],
-    d_out: &[f32],
-    rows: usize,
-    grad_w: &mut [f32],
-    grad_b: Option<&mut [f32]>,
-    d_in: Option<&mut [f32]>,
-) {
+crate::isa_dispatch! {
+    /// Adds `dW[j][k] += Σᵣ d_out[j][r]·input[k][r]` and `db[j] += Σᵣ d_out[j][r]` into
+    /// `grad_w` and `grad_b`, and writes `d_in[k] = Σⱼ W[j][k]·d_out[j]` when asked.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn backward(
+        layer: Dense<'_>,
+        input: &[f32],
+        d_out: &[f32],
+        rows: usize,
+        grad_w: &mut [f32],
+        grad_b: Option<&mut [f32]>,
+        d_in: Option<&mut [f32]>,
+    ) {
     let Dense {
         w, inputs, outputs, ..
     } = layer;
@@ -129,6 +77,17 @@ fn backward_body(
             acc.fill(0.0);
             // Column k of W: W[j][k] for j in order.
             axpys(acc, &w[k..], inputs, d_out, rows);
+        }
+    }
+    }
+}
+
+crate::isa_dispatch! {
+    /// `out[j] += Σᵣ a[j][r]` for each row of `a` (`out.len()` rows of `rows`): a bias
+    /// gradient.
+    pub(crate) fn add_row_sums(a: &[f32], rows: usize, out: &mut [f32]) {
+        for (o, row) in out.iter_mut().zip(a.chunks_exact(rows)) {
+            *o += sum(row);
         }
     }
 }
@@ -188,6 +147,7 @@ fn tree(mut acc: [f32; LANES]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Isa;
 
     /// The layers against plain f64 loops, on a shape with a tail (rows not a multiple of 16).
     #[test]

@@ -6,8 +6,6 @@
 use initsift_nn::OptimizerConfig;
 use initsift_nn::optim::{AdamStep, RmsPropStep, SgdStep};
 
-use crate::Isa;
-
 /// How many state buffers (momentum, moments, …) `config` keeps per parameter, as
 /// `OptimizerConfig::build` allocates them.
 pub(crate) fn state_slots(config: &OptimizerConfig) -> usize {
@@ -18,34 +16,16 @@ pub(crate) fn state_slots(config: &OptimizerConfig) -> usize {
     }
 }
 
-/// Step `t` (1-based) on `p` from `g`; `state` holds [`state_slots`] buffers of `p`'s length.
-pub(crate) fn step(
-    isa: Isa,
-    config: &OptimizerConfig,
-    t: u64,
-    p: &mut [f32],
-    g: &[f32],
-    state: &mut [&mut [f32]],
-) {
-    debug_assert!(state.iter().all(|s| s.len() == p.len()) && g.len() == p.len());
-    step_on(isa, config, t, p, g, state);
-}
-
 crate::isa_dispatch! {
-    /// [`step`]'s body compiled per ISA.
-    fn step_on(
+    /// Step `t` (1-based) on `p` from `g`; `state` holds [`state_slots`] buffers of `p`'s
+    /// length.
+    pub(crate) fn step(
         config: &OptimizerConfig,
         t: u64,
         p: &mut [f32],
         g: &[f32],
         state: &mut [&mut [f32]],
     ) {
-        step_body(config, t, p, g, state)
-    }
-}
-
-#[inline(always)]
-fn step_body(config: &OptimizerConfig, t: u64, p: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
     match (*config, state) {
         (OptimizerConfig::Sgd(o), []) => {
             let k = SgdStep::new(&o, t);
@@ -109,5 +89,6 @@ fn step_body(config: &OptimizerConfig, t: u64, p: &mut [f32], g: &[f32], state: 
             }
         }
         (OptimizerConfig::Sgd(_), _) => unreachable!("state_slots gives SGD 0 or 1 buffer"),
+    }
     }
 }
