@@ -10,7 +10,7 @@ use super::config::{MinibatchOrder, run_seed};
 use super::kernel::{Runs, Scratch, minibatch_grads};
 use super::optim::{state_slots, step};
 use super::outcome::{Curves, EpochsToTarget};
-use super::train::MlpTrainer;
+use super::train::{MlpTrainer, ZERO_SCORE};
 use crate::mlp::kernel::shape;
 use crate::mlp::loss::TileLoss;
 
@@ -156,24 +156,7 @@ impl<'a> Batch<'a> {
                 None => self.minibatch_epoch(e, &mut losses),
             }
             if want_held_out {
-                flat.resize(active * p, 0.0);
-                for (s, out) in flat.chunks_exact_mut(p).enumerate() {
-                    self.params.write_flat(s, f, q, out);
-                }
-                let scorer = tr.test_scorer.as_ref().expect("want_held_out");
-                let mut scores = vec![
-                    initsift_init::select::Score {
-                        loss: 0.0,
-                        accuracy: 0.0,
-                        grad_norm: 0.0
-                    };
-                    active
-                ];
-                scorer
-                    .scores_of_params(&flat, false, &mut scores)
-                    .expect("the batch's parameters have the model's length");
-                metrics.clear();
-                metrics.extend(scores.iter().map(|s| tr.held_out(s).metric()));
+                self.held_out_metrics(&mut flat, &mut metrics);
             }
             let mut survivors = Vec::with_capacity(active);
             for s in 0..active {
@@ -217,6 +200,25 @@ impl<'a> Batch<'a> {
             self.params
                 .write_flat(s, f, q, &mut finals[local * p..(local + 1) * p]);
         }
+    }
+
+    /// The held-out metric of every active slot at its current parameters, into `metrics`
+    /// (`flat` is a buffer for the parameters in the flat layout).
+    fn held_out_metrics(&self, flat: &mut Vec<f32>, metrics: &mut Vec<f64>) {
+        let tr = self.trainer;
+        let (f, q) = (tr.net.first_len(), tr.net.rest_len);
+        let active = self.slots.len();
+        flat.resize(active * (f + q), 0.0);
+        for (s, out) in flat.chunks_exact_mut(f + q).enumerate() {
+            self.params.write_flat(s, f, q, out);
+        }
+        let scorer = tr.test_scorer.as_ref().expect("a test split");
+        let mut scores = vec![ZERO_SCORE; active];
+        scorer
+            .scores_of_params(flat, false, &mut scores)
+            .expect("the batch's parameters have the model's length");
+        metrics.clear();
+        metrics.extend(scores.iter().map(|s| tr.held_out(s).metric()));
     }
 
     /// One full-batch step of every active run; their loss sums land in `self.sums`.

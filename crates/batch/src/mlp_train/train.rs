@@ -22,7 +22,7 @@ const STACKED_FLOATS: usize = 1 << 15;
 /// Most runs per batch.
 const MAX_BATCH: usize = 64;
 /// A blank score to fill.
-const ZERO_SCORE: Score = Score {
+pub(super) const ZERO_SCORE: Score = Score {
     loss: 0.0,
     accuracy: 0.0,
     grad_norm: 0.0,
