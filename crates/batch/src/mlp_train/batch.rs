@@ -7,7 +7,7 @@ use initsift_nn::{EpochOrder, StopReason, StopTracker};
 use ndarray::{Array2, ArrayView2};
 
 use super::config::{MinibatchOrder, run_seed};
-use super::kernel::{Runs, Scratch, minibatch_grads};
+use super::kernel::{Runs, Scratch, minibatch_grads, standard};
 use super::optim::{state_slots, step};
 use super::outcome::{Curves, EpochsToTarget};
 use super::train::{MlpTrainer, ZERO_SCORE};
@@ -284,9 +284,13 @@ impl<'a> Batch<'a> {
         let data = &self.trainer.train;
         shape(&mut self.xb, chunk.len(), data.x.ncols());
         shape(&mut self.yb, chunk.len(), data.y.ncols());
+        let (d, k) = (data.x.ncols(), data.y.ncols());
+        let (x, y) = (standard(&data.x), standard(&data.y));
+        let xb = self.xb.as_slice_mut().expect("standard layout");
+        let yb = self.yb.as_slice_mut().expect("standard layout");
         for (i, &r) in chunk.iter().enumerate() {
-            self.xb.row_mut(i).assign(&data.x.row(r));
-            self.yb.row_mut(i).assign(&data.y.row(r));
+            xb[i * d..(i + 1) * d].copy_from_slice(&x[r * d..(r + 1) * d]);
+            yb[i * k..(i + 1) * k].copy_from_slice(&y[r * k..(r + 1) * k]);
         }
         TileLoss::new(self.trainer.config.loss, self.yb.view())
     }

@@ -181,7 +181,10 @@ fn run_tile(
     deltas.resize_with(n_vals, || Array2::zeros((0, 0)));
     let (h, rows) = z1.dim();
     shape(&mut vals[0], h, rows);
-    vals[0].assign(&z1);
+    vals[0]
+        .as_slice_mut()
+        .expect("standard layout")
+        .copy_from_slice(z1.to_slice().expect("a run's block of rows is contiguous"));
     if let Some(b) = net.first_bias {
         add_bias(&mut vals[0], &rest[b..b + h]);
     }
@@ -256,7 +259,9 @@ fn run_tile(
     if let Some(b) = net.first_bias {
         layers::add_row_sums(isa, standard(&deltas[0]), rows, &mut grad_rest[b..b + h]);
     }
-    dz1.assign(&deltas[0]);
+    dz1.as_slice_mut()
+        .expect("a run's block of rows is contiguous")
+        .copy_from_slice(standard(&deltas[0]));
 }
 
 /// The Linear layer `step` reads from `rest`, if it is one.
@@ -277,7 +282,8 @@ fn dense(step: Step, rest: &[f32]) -> Option<Dense<'_>> {
     }
 }
 
-fn standard(a: &Array2<f32>) -> &[f32] {
+/// The values of a standard-layout array.
+pub(crate) fn standard(a: &Array2<f32>) -> &[f32] {
     a.as_slice().expect("standard layout")
 }
 
