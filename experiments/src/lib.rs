@@ -1,12 +1,15 @@
-//! initsift's studies: shared statistics, options and the report writer used by every
-//! experiment binary.
+//! initsift's studies: the driver every study binary shares ([`driver`]), seeds, statistics,
+//! figures and the report writer, the XOR studies' machinery ([`xor`], [`xor_report`]) and the
+//! write-up's own runs and printed figures ([`writeup`]).
 
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod driver;
 pub mod plot;
 pub mod report;
+pub mod seed;
 pub mod stats;
-pub mod study;
 pub mod writeup;
 pub mod xor;
+pub mod xor_report;

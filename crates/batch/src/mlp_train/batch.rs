@@ -3,6 +3,7 @@
 //! stop rules after every epoch, and finished runs leave the batch (compaction), so the
 //! GEMMs shrink with the work left.
 
+use initsift_init::select::{Score, Scorer};
 use initsift_nn::{EpochOrder, StopReason, StopTracker};
 use ndarray::{Array2, ArrayView2};
 
@@ -10,7 +11,7 @@ use super::config::{MinibatchOrder, run_seed};
 use super::kernel::{Runs, Scratch, minibatch_grads, standard};
 use super::optim::{state_slots, step};
 use super::outcome::{Curves, EpochsToTarget};
-use super::train::{MlpTrainer, ZERO_SCORE};
+use super::train::MlpTrainer;
 use crate::mlp::kernel::shape;
 use crate::mlp::loss::TileLoss;
 
@@ -213,9 +214,9 @@ impl<'a> Batch<'a> {
             self.params.write_flat(s, f, q, out);
         }
         let scorer = tr.test_scorer.as_ref().expect("a test split");
-        let mut scores = vec![ZERO_SCORE; active];
+        let mut scores = vec![Score::NAN; active];
         scorer
-            .scores_of_params(flat, false, &mut scores)
+            .score_params(flat, false, &mut scores)
             .expect("the batch's parameters have the model's length");
         metrics.clear();
         metrics.extend(scores.iter().map(|s| tr.held_out(s).metric()));

@@ -106,7 +106,7 @@ pub enum MlpTrainError {
     Optimizer(#[from] initsift_nn::Error),
     /// The evaluation of the initial or final parameters refused its input.
     #[error("evaluation: {0}")]
-    Score(#[from] crate::score::ScoreError),
+    Score(#[from] initsift_init::select::ScoreError),
     /// An ISA that cannot be used.
     #[error(transparent)]
     Isa(#[from] IsaError),

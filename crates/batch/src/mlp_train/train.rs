@@ -2,7 +2,7 @@
 
 use initsift_data::Dataset;
 use initsift_init::Stream;
-use initsift_init::select::Score;
+use initsift_init::select::{Score, ScoreError, Scorer};
 use initsift_nn::{Loss, ModelSpec, StopReason};
 use rayon::prelude::*;
 
@@ -21,12 +21,6 @@ use crate::mlp::MlpScorer;
 const STACKED_FLOATS: usize = 1 << 15;
 /// Most runs per batch.
 const MAX_BATCH: usize = 64;
-/// A blank score to fill.
-pub(super) const ZERO_SCORE: Score = Score {
-    loss: 0.0,
-    accuracy: 0.0,
-    grad_norm: 0.0,
-};
 
 /// Trains many runs of one MLP on one data set at once, with the engine Trainer's semantics
 /// run by run (see the module docs).
@@ -85,8 +79,7 @@ impl MlpTrainer {
         if let (Some(_), MinibatchOrder::Given(orders)) = (batch_size, &config.order) {
             check_given(orders, n, config.stop.max_epochs)?;
         }
-        let scorer =
-            |p: &Prepared| MlpScorer::new(spec, config.loss, &p.name, p.x.view(), p.y.view());
+        let scorer = |p: &Prepared| MlpScorer::new(spec, config.loss, p.x.view(), p.y.view());
         let train_scorer = scorer(&train)?;
         let test_scorer = test.as_ref().map(scorer).transpose()?;
         Ok(Self {
@@ -180,7 +173,7 @@ impl MlpTrainer {
                 actual: runs.saturating_mul(stream.param_len()),
             });
         }
-        crate::score::check_range(first, runs)?;
+        ScoreError::check_range(first, runs)?;
         self.train_with(runs, |r, out| {
             stream
                 .fill(first + r as u64, out)
@@ -216,16 +209,15 @@ impl MlpTrainer {
                 Batch::new(self, index * b, init).train(records, finals);
             });
         let train_at = |params: &[f32]| -> MlpTrainResult<Vec<Score>> {
-            let mut scores = vec![ZERO_SCORE; runs];
-            self.train_scorer
-                .scores_of_params(params, false, &mut scores)?;
+            let mut scores = vec![Score::NAN; runs];
+            self.train_scorer.score_params(params, false, &mut scores)?;
             Ok(scores)
         };
         let (start, end) = (train_at(&initial)?, train_at(&final_params)?);
         let held_out = match &self.test_scorer {
             Some(scorer) => {
-                let mut scores = vec![ZERO_SCORE; runs];
-                scorer.scores_of_params(&final_params, false, &mut scores)?;
+                let mut scores = vec![Score::NAN; runs];
+                scorer.score_params(&final_params, false, &mut scores)?;
                 scores.iter().map(|s| Some(self.held_out(s))).collect()
             }
             None => vec![None; runs],
