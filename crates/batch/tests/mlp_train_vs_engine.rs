@@ -1,7 +1,7 @@
 //! The batched MLP trainer against its slow twin, the engine `Trainer` (one run at a time),
 //! run by run, on every ISA this machine has: ≥ 500 digits runs under three configurations,
-//! and small random MLPs (every activation, loss and optimizer variant) on the other built-in
-//! data sets.
+//! small random MLPs (every activation, loss and optimizer variant) on the other built-in data
+//! sets, and the XOR presets (abs1, relu1 with its summing head, relu2).
 //!
 //! ## Tolerance
 //! The twins cannot agree bit for bit: the batched trainer computes exp and ln with the
@@ -170,6 +170,7 @@ fn compare(
             b.final_loss,
             steps,
         );
+        // At most a row or two of digits may flip at a decision boundary; none do elsewhere.
         assert!(
             (a.final_accuracy - b.final_accuracy).abs() <= 2.0 / 1797.0 + 1e-6,
             "{case} run {r}: accuracy {} vs engine {}",
@@ -392,4 +393,39 @@ fn small_random_mlps_match_the_engine() {
         );
     }
     tally.report("runs of random MLPs");
+}
+
+#[test]
+fn xor_presets_match_the_engine() {
+    // abs1 and relu1 (a SumFeatures head) under MSE and BCE, relu2 under cross-entropy: the
+    // lockstep trainer's models, through the general path.
+    let cases = [
+        (ModelSpec::abs1(), Loss::Mse),
+        (ModelSpec::abs1(), Loss::BceWithLogits),
+        (ModelSpec::relu1(), Loss::Mse),
+        (ModelSpec::relu1(), Loss::BceWithLogits),
+        (ModelSpec::relu2(), Loss::CrossEntropy),
+    ];
+    let data = initsift_data::xor();
+    let mut tally = Tally::default();
+    for (spec, loss) in cases {
+        let stop = StopRules {
+            max_epochs: 60,
+            loss_below: None,
+            plateau: None,
+        };
+        let mut config = MlpTrainConfig::full_batch(OptimizerConfig::adam(0.01), loss, stop);
+        config.curves = true;
+        let init = stream_inits(&spec, 3, 64);
+        let ours = batched_on_every_isa(&spec, &data, None, &config, &init);
+        let engine = engine_runs(&spec, &data, &config, &init);
+        compare(
+            &format!("{} {loss}", spec.name()),
+            &ours,
+            &engine,
+            1,
+            &mut tally,
+        );
+    }
+    tally.report("XOR preset runs");
 }
