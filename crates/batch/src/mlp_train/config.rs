@@ -1,7 +1,7 @@
 //! How to train: the engine's `TrainConfig` for many runs, plus the minibatch order, the
 //! time-to-target thresholds and whether to keep per-epoch curves.
 
-use initsift_init::counter::mix64;
+use initsift_init::lanes::counter::mix64;
 use initsift_nn::{Loss, OptimizerConfig, StopRules, TrainConfig};
 use serde::{Deserialize, Serialize};
 
