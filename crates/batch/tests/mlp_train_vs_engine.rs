@@ -11,8 +11,9 @@
 //! dimension in order, whatever the matrix around it), so each step's gradient differs from
 //! the engine's by a few ulps, relative. Along a training trajectory such perturbations add
 //! up at most linearly while the optimizer does not amplify them, so after `s` steps the
-//! epoch loss may differ by about `s · k · ε` relative, with ε = 2⁻²³ and k = 8 ulps per step
-//! (a generous count: ≤ 2 for each transcendental on the loss path and the reordered sums).
+//! epoch loss may differ by about `s · k · u` relative, with u = 2⁻²⁴ the unit roundoff and
+//! k = 8 roundings per step (a generous count: ≤ 2 for each transcendental on the loss path,
+//! and the reordered sums); one step is counted at least, for the loss at the initial point.
 //! [`bound`] is that figure; every compared loss must lie within it. Where a perturbation
 //! flips a stop rule (a loss within the bound of its threshold), the stop epochs differ: at
 //! least 99 % of the runs must stop at the same epoch for the same reason, and the curves are
