@@ -244,8 +244,8 @@ fn bad_input_is_refused_naming_the_flag_and_leaves_no_files() {
         2,
         &["--method", "gradcos", "lsuv, gradinit, nio, metainit"],
     );
-    for gamma in ["0", "-1"] {
-        let args = with(&["--method", "nio", "--gamma", gamma]);
+    for (flag, gamma) in [("--gamma=0", "0"), ("--gamma=-1", "-1")] {
+        let args = with(&["--method", "nio", flag]);
         refused(&root, &args, 2, &["--gamma", &format!("`{gamma}`"), "> 0"]);
     }
     refused(
