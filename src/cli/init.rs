@@ -414,11 +414,14 @@ pub fn run(args: &InitArgs, quiet: bool) -> Result<()> {
     if !quiet {
         let t = &record.trace;
         eprintln!(
-            "{}: {} iterations, objective {} → {}{}",
+            "{}: {} iterations ({} constraint steps), objective {} → {}{}",
             record.config.name(),
             t.iterations,
-            t.first_objective.map_or("-".into(), |v| format!("{v:.4}")),
-            t.final_objective.map_or("-".into(), |v| format!("{v:.4}")),
+            t.constraint_steps,
+            t.first_objective
+                .map_or("none".into(), |v| format!("{v:.4}")),
+            t.final_objective
+                .map_or("none".into(), |v| format!("{v:.4}")),
             t.diverged
                 .as_ref()
                 .map(|d| format!(
