@@ -4,6 +4,8 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod cost;
+pub mod grid;
 pub mod plot;
 pub mod report;
 pub mod stats;
