@@ -41,7 +41,11 @@ impl ArmOutcomes {
         let mean_epochs = runs.iter().map(|r| r.0).sum::<f64>() / n;
         let p = successes as f64 / n;
         let denom = (n - 1.0).max(1.0);
-        let var_epochs = runs.iter().map(|r| (r.0 - mean_epochs).powi(2)).sum::<f64>() / denom;
+        let var_epochs = runs
+            .iter()
+            .map(|r| (r.0 - mean_epochs).powi(2))
+            .sum::<f64>()
+            / denom;
         let cov_epochs_success = runs
             .iter()
             .map(|r| (r.0 - mean_epochs) * (f64::from(u8::from(r.1)) - p))
@@ -136,11 +140,7 @@ pub enum BreakEven {
 /// The break-even budget from measured `(n_samples, net benefit)` points; the plain draw
 /// (n = 1, net 0) is the implicit start. Points need not be sorted.
 pub fn break_even(points: &[(f64, f64)]) -> BreakEven {
-    let mut pts: Vec<(f64, f64)> = points
-        .iter()
-        .copied()
-        .filter(|p| p.1.is_finite())
-        .collect();
+    let mut pts: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.1.is_finite()).collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let Some(&(_, first_net)) = pts.first() else {
         return BreakEven::Never;
@@ -341,7 +341,8 @@ pub fn extrapolate(
     saving: f64,
 ) -> Extrapolation {
     let seconds_per_candidate = model.forward_flops * model.score_samples * seconds_per_score_flop;
-    let seconds_per_epoch = 3.0 * model.forward_flops * model.train_samples * seconds_per_train_flop;
+    let seconds_per_epoch =
+        3.0 * model.forward_flops * model.train_samples * seconds_per_train_flop;
     Extrapolation {
         seconds_per_candidate,
         seconds_per_epoch,

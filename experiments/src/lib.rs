@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod basin;
 pub mod cli;
 pub mod cost;
 pub mod grid;
