@@ -1,6 +1,6 @@
 //! The vendored real data sets, embedded in the library.
 //!
-//! The files live in the repository's `data/` folder (see `data/README.md` there for sources and
+//! The files live in this crate's `data/` folder (see `data/README.md` there for sources and
 //! licences) and are compiled in with `include_bytes!`, so loading one needs no path and no
 //! files at run time. Each is parsed on every call (a few milliseconds for digits); keep the
 //! [`Dataset`] if you need it repeatedly.
@@ -59,11 +59,11 @@ impl Builtin {
     /// The embedded file, byte for byte the one in `data/` (gzip-compressed CSV).
     pub fn csv_gz(self) -> &'static [u8] {
         match self {
-            Builtin::Digits => include_bytes!("../../../data/digits.csv.gz"),
-            Builtin::BreastCancer => include_bytes!("../../../data/breast_cancer.csv.gz"),
-            Builtin::Iris => include_bytes!("../../../data/iris.csv.gz"),
-            Builtin::Wine => include_bytes!("../../../data/wine.csv.gz"),
-            Builtin::Diabetes => include_bytes!("../../../data/diabetes.csv.gz"),
+            Builtin::Digits => include_bytes!("../data/digits.csv.gz"),
+            Builtin::BreastCancer => include_bytes!("../data/breast_cancer.csv.gz"),
+            Builtin::Iris => include_bytes!("../data/iris.csv.gz"),
+            Builtin::Wine => include_bytes!("../data/wine.csv.gz"),
+            Builtin::Diabetes => include_bytes!("../data/diabetes.csv.gz"),
         }
     }
 

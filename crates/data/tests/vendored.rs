@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use initsift_data::{Builtin, Dataset, Error, TargetKind, Targets, builtin, load_csv};
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
 #[test]
