@@ -4,9 +4,12 @@
 #![warn(missing_docs)]
 
 pub mod basin;
+pub mod basin_report;
 pub mod cli;
 pub mod cost;
+pub mod cost_report;
 pub mod grid;
+pub mod grid_report;
 pub mod plot;
 pub mod report;
 pub mod stats;

@@ -11,15 +11,21 @@
 //! # Ok::<(), experiments::grid::GridError>(())
 //! ```
 
+mod choose;
 mod optimizer;
+mod run;
 mod scheme;
 mod selection;
+mod summary;
 
+pub use choose::{Chosen, Source, choose};
 pub use optimizer::{LR_FACTORS, OptimizerId};
+pub use run::{CellResult, RunOptions, RunRecord, run_cells};
 pub use scheme::SchemeId;
 pub use selection::{
     BEST_OF_K, MIN_VARIANT_BUDGET, PERCENTILES, POOLS, SelectionId, VARIANT_BUDGETS, Weighting,
 };
+pub use summary::{CellSummary, Epochs, TimeToSuccess, exact_bootstrap_median_ci, summarize};
 
 use initsift_batch::lockstep::{LockstepConfig, Preset};
 use initsift_nn::{Loss, StopRules};

@@ -1,0 +1,222 @@
+//! Choosing each run's initialization with initsift-init's selection strategies: one fresh
+//! stream per (preset, scheme, selection), fresh candidates per run, and the cost measured.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use initsift_batch::lockstep::Preset;
+use initsift_init::select::{
+    Origin, PercentilePick, Pick, Score, Scorer, Side, Status, Strategy, Threshold, select,
+};
+use initsift_init::{CompiledPlan, Stream};
+use rand::RngExt;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+
+use super::{SchemeId, SelectionId};
+use crate::xor::derive_seed;
+
+/// The inits a selection chose for a cell's runs, and what choosing them cost.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    /// `runs × P` initial parameters, run-major.
+    pub inits: Vec<f32>,
+    /// Each pick's initial score.
+    pub scores: Vec<Score>,
+    /// Candidates scored, all runs together.
+    pub draws: u64,
+    /// Wall-clock seconds the selection took.
+    pub sampling_seconds: f64,
+}
+
+/// What a (preset, scheme) pair fixes for its selections.
+pub struct Source<'a> {
+    /// The preset.
+    pub preset: Preset,
+    /// The scheme.
+    pub scheme: SchemeId,
+    /// The scheme's compiled plan.
+    pub plan: CompiledPlan,
+    /// The scorer of initial losses (and gradient norms).
+    pub scorer: &'a (dyn Scorer + Sync),
+    /// The master seed.
+    pub seed: u64,
+    /// The gradient-norm filter's window: the 10th and 90th percentiles of a pilot.
+    pub grad_window: (f64, f64),
+    /// Prior inits for the transfer rule: picks of an independent stream.
+    pub priors: Vec<Vec<f32>>,
+}
+
+impl Source<'_> {
+    /// The stream named `label`, independent of every other label's.
+    pub fn stream(&self, label: &str) -> Stream {
+        let seed = derive_seed(
+            self.seed,
+            &format!("{}/{}/{label}", self.preset, self.scheme),
+        );
+        Stream::from_compiled(self.plan.clone(), seed)
+    }
+}
+
+/// Chooses `runs` inits by `selection`.
+pub fn choose(src: &Source<'_>, selection: SelectionId, runs: usize) -> Result<Chosen> {
+    let start = Instant::now();
+    let p = src.preset.param_len();
+    let label = selection.to_string();
+    let stream = src.stream(&label);
+    let zero = Score {
+        loss: 0.0,
+        grad_norm: 0.0,
+        accuracy: 0.0,
+    };
+    let (inits, scores, draws) = match selection {
+        SelectionId::Random => {
+            let mut inits = vec![0.0f32; runs * p];
+            stream.par_fill_batch(0, &mut inits)?;
+            let mut scores = vec![zero; runs];
+            src.scorer.score_params(&inits, false, &mut scores)?;
+            (inits, scores, runs as u64)
+        }
+        SelectionId::BestOf { k } => {
+            let sel = select(
+                &Strategy::BestOfN { n: k, count: runs },
+                src.scorer,
+                &stream,
+            )?;
+            let mut inits = Vec::with_capacity(runs * p);
+            for pick in &sel.picks {
+                inits.extend(regenerate(src, &stream, pick)?);
+            }
+            let scores = sel.picks.iter().map(|pick| pick.score).collect();
+            (inits, scores, sel.draws)
+        }
+        _ => per_run(src, selection, runs, &label)?,
+    };
+    Ok(Chosen {
+        inits,
+        scores,
+        draws,
+        sampling_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn regenerate(src: &Source<'_>, stream: &Stream, pick: &Pick) -> Result<Vec<f32>> {
+    let params = match &pick.origin {
+        Origin::Stream { candidate } if candidate.seed != stream.seed() => {
+            Stream::from_compiled(src.plan.clone(), candidate.seed).candidate(candidate.index)
+        }
+        origin => origin.params(stream, &src.priors)?,
+    };
+    Ok(params)
+}
+
+/// The strategy a per-run rule runs on each run's own stream, and how to read its result.
+fn strategy(src: &Source<'_>, selection: SelectionId) -> Result<Strategy> {
+    Ok(match selection {
+        SelectionId::Percentile { p, n } => Strategy::Percentile {
+            n,
+            percentile: f64::from(p),
+            pick: PercentilePick::Uniform,
+            count: 1,
+        },
+        SelectionId::GradFilter { n } => Strategy::GradientFilter {
+            n,
+            min: src.grad_window.0,
+            max: src.grad_window.1,
+            count: 1,
+        },
+        SelectionId::MultiObjective { weighting, n } => {
+            let (w_loss, w_grad, w_param) = weighting.weights();
+            Strategy::MultiObjective {
+                n,
+                w_loss,
+                w_grad,
+                w_param,
+                count: 1,
+            }
+        }
+        SelectionId::Diversity { n } => Strategy::Diversity {
+            n,
+            percentile: 10.0,
+            k: 5,
+        },
+        SelectionId::Adaptive { n } => Strategy::Adaptive {
+            side: Side::Below,
+            threshold: Threshold::BestOfPilot { pilot: n / 2 },
+            count: 1,
+            budget: n - n / 2,
+        },
+        SelectionId::Refine { n } => Strategy::Refine {
+            n: n / 2,
+            rounds: 5,
+            per_round: n / 10,
+            radius: 0.1,
+            shrink: 0.5,
+        },
+        SelectionId::Informed { n } => Strategy::Informed {
+            rounds: 4,
+            per_round: n / 5,
+            elite: 0.1,
+        },
+        SelectionId::Transfer { n } => Strategy::Transfer {
+            n,
+            priors: src.priors.clone(),
+        },
+        SelectionId::Random | SelectionId::BestOf { .. } => {
+            bail!("{selection} is not a per-run rule")
+        }
+    })
+}
+
+/// Rules that take one pick from each run's own pool: every run gets its own stream. Returns
+/// the inits (run-major), their scores and the draws.
+fn per_run(
+    src: &Source<'_>,
+    selection: SelectionId,
+    runs: usize,
+    label: &str,
+) -> Result<(Vec<f32>, Vec<Score>, u64)> {
+    let strategy = strategy(src, selection)?;
+    let results: Vec<Result<(Vec<f32>, Score, u64)>> = (0..runs)
+        .into_par_iter()
+        .map(|r| {
+            let stream = src.stream(&format!("{label}/run{r}"));
+            let sel = select(&strategy, src.scorer, &stream)
+                .with_context(|| format!("{selection}, run {r}"))?;
+            let pick = match (selection, sel.status) {
+                // A diverse set of five: one drawn uniformly.
+                (SelectionId::Diversity { .. }, _) => {
+                    let mut rng =
+                        Xoshiro256PlusPlus::seed_from_u64(derive_seed(stream.seed(), "diversity"));
+                    &sel.picks[rng.random_range(0..sel.picks.len())]
+                }
+                // No draw beat the pilot's best within the budget: the best seen.
+                (SelectionId::Adaptive { .. }, Status::BudgetExhausted) if sel.picks.is_empty() => {
+                    sel.best.as_ref().context("adaptive: nothing finite")?
+                }
+                _ => &sel.picks[0],
+            };
+            let params = regenerate(src, &stream, pick)?;
+            Ok((params, pick.score, sel.draws + pilot_draws(selection)))
+        })
+        .collect();
+    let mut inits = Vec::with_capacity(runs * src.preset.param_len());
+    let mut scores = Vec::with_capacity(runs);
+    let mut draws = 0;
+    for r in results {
+        let (params, score, d) = r?;
+        inits.extend(params);
+        scores.push(score);
+        draws += d;
+    }
+    Ok((inits, scores, draws))
+}
+
+/// Draws a rule scores outside its stream's count (the adaptive rule's pilot).
+fn pilot_draws(selection: SelectionId) -> u64 {
+    match selection {
+        SelectionId::Adaptive { n } => n / 2,
+        _ => 0,
+    }
+}
