@@ -15,6 +15,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use super::{SchemeId, SelectionId};
+use crate::stats::percentile;
 use crate::xor::derive_seed;
 
 /// The inits a selection chose for a cell's runs, and what choosing them cost.
@@ -48,7 +49,63 @@ pub struct Source<'a> {
     pub priors: Vec<Vec<f32>>,
 }
 
-impl Source<'_> {
+/// Draws of the gradient-norm pilot.
+const GRAD_PILOT: usize = 10_000;
+/// Transfer priors: this many best-of-[`PRIOR_POOL`] picks of an independent stream.
+const PRIORS: usize = 10;
+const PRIOR_POOL: u64 = 100;
+
+impl<'a> Source<'a> {
+    /// The source of (preset, scheme) under `seed`: its plan, a gradient-norm pilot of
+    /// 10 000 draws (the filter keeps its 10th–90th percentiles) and 10 transfer priors (best
+    /// of 100 each, from a stream no cell draws from).
+    pub fn new(
+        preset: Preset,
+        scheme: SchemeId,
+        scorer: &'a (dyn Scorer + Sync),
+        seed: u64,
+    ) -> Result<Self> {
+        let plan = scheme.plan(preset).compile(&preset.spec())?;
+        let mut src = Source {
+            preset,
+            scheme,
+            plan,
+            scorer,
+            seed,
+            grad_window: (0.0, f64::INFINITY),
+            priors: Vec::new(),
+        };
+        let pilot = src.stream("gradient-pilot");
+        let zero = Score {
+            loss: 0.0,
+            grad_norm: 0.0,
+            accuracy: 0.0,
+        };
+        let mut scores = vec![zero; GRAD_PILOT];
+        scorer.score_stream(&pilot, 0, true, &mut scores)?;
+        let norms: Vec<f64> = scores
+            .iter()
+            .map(|s| f64::from(s.grad_norm))
+            .filter(|g| g.is_finite())
+            .collect();
+        src.grad_window = (percentile(&norms, 10.0), percentile(&norms, 90.0));
+        let related = src.stream("transfer-priors");
+        let picks = select(
+            &Strategy::BestOfN {
+                n: PRIOR_POOL,
+                count: PRIORS,
+            },
+            scorer,
+            &related,
+        )?;
+        src.priors = picks
+            .picks
+            .iter()
+            .map(|p| p.origin.params(&related, &[]))
+            .collect::<Result<_, _>>()?;
+        Ok(src)
+    }
+
     /// The stream named `label`, independent of every other label's.
     pub fn stream(&self, label: &str) -> Stream {
         let seed = derive_seed(

@@ -10,11 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::Lockstep;
 use initsift_batch::score::FusedScorer;
-use initsift_init::select::{Score, Scorer, Strategy, select};
 use initsift_nn::Loss;
 
 use super::{Cell, CellSummary, SelectionId, Source, choose, summarize};
-use crate::stats::percentile;
 
 /// What every cell of a run shares.
 #[derive(Debug, Clone, Copy)]
@@ -52,59 +50,6 @@ pub struct CellResult {
     pub records: Vec<RunRecord>,
 }
 
-/// Draws of the gradient-norm pilot.
-const GRAD_PILOT: usize = 10_000;
-/// Transfer priors: this many best-of-[`PRIOR_POOL`] picks of an independent stream.
-const PRIORS: usize = 10;
-const PRIOR_POOL: u64 = 100;
-
-fn source<'a>(
-    preset: initsift_batch::lockstep::Preset,
-    scheme: super::SchemeId,
-    scorer: &'a (dyn Scorer + Sync),
-    seed: u64,
-) -> Result<Source<'a>> {
-    let plan = scheme.plan(preset).compile(&preset.spec())?;
-    let mut src = Source {
-        preset,
-        scheme,
-        plan,
-        scorer,
-        seed,
-        grad_window: (0.0, f64::INFINITY),
-        priors: Vec::new(),
-    };
-    let pilot = src.stream("gradient-pilot");
-    let zero = Score {
-        loss: 0.0,
-        grad_norm: 0.0,
-        accuracy: 0.0,
-    };
-    let mut scores = vec![zero; GRAD_PILOT];
-    scorer.score_stream(&pilot, 0, true, &mut scores)?;
-    let norms: Vec<f64> = scores
-        .iter()
-        .map(|s| f64::from(s.grad_norm))
-        .filter(|g| g.is_finite())
-        .collect();
-    src.grad_window = (percentile(&norms, 10.0), percentile(&norms, 90.0));
-    let related = src.stream("transfer-priors");
-    let picks = select(
-        &Strategy::BestOfN {
-            n: PRIOR_POOL,
-            count: PRIORS,
-        },
-        scorer,
-        &related,
-    )?;
-    src.priors = picks
-        .picks
-        .iter()
-        .map(|p| p.origin.params(&related, &[]))
-        .collect::<Result<_, _>>()?;
-    Ok(src)
-}
-
 /// Runs `cells` (any order; results come back in the same order).
 pub fn run_cells(cells: &[Cell], opts: RunOptions) -> Result<Vec<CellResult>> {
     // Group: (preset, scheme) → selection → cell positions.
@@ -132,7 +77,7 @@ pub fn run_cells(cells: &[Cell], opts: RunOptions) -> Result<Vec<CellResult>> {
             .first()
             .expect("non-empty")];
         let scorer = FusedScorer::with_isa(first.preset, Loss::Mse, Some(opts.isa))?;
-        let src = source(first.preset, first.scheme, &scorer, opts.seed)?;
+        let src = Source::new(first.preset, first.scheme, &scorer, opts.seed)?;
         for (&selection, members) in selections {
             bar.set_message(format!("{}/{}/{selection}", first.preset, first.scheme));
             let chosen = choose(&src, selection, opts.runs).with_context(|| {
