@@ -695,10 +695,8 @@ pub fn write_xor_grid(
         md.push_str(&format!("![{f}]({f})\n"));
     }
     let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
+    // Compact: thousands of cells come to several megabytes pretty-printed.
+    staged.write(&format!("{NAME}.json"), serde_json::to_string(&doc)?.as_bytes())?;
     staged.write(&format!("{NAME}.md"), md.as_bytes())?;
     for (f, svg) in &figures {
         staged.write(f, svg.as_bytes())?;
