@@ -531,7 +531,7 @@ fn rq5(dec: &[Deception]) -> (String, serde_json::Value) {
 }
 
 /// The write-up's and proposal's claims beside ours.
-fn claims(index: &Index<'_>, dec: &[Deception], results: &[CellResult]) -> String {
+fn claims(index: &Index<'_>, dec: &[Deception]) -> String {
     let mut rows = Vec::new();
     let rho: Vec<f64> = dec
         .iter()
@@ -594,7 +594,6 @@ fn claims(index: &Index<'_>, dec: &[Deception], results: &[CellResult]) -> Strin
         "§2.1: `percentile` selects from the bottom P %".into(),
         "its code returns `min(good_candidates)` — the minimum of the good set, i.e. best-of-N whatever P is; the grid's `percentile_P_of_N` draws uniformly from the good set, as the text says".into(),
     ]);
-    let _ = results;
     md_table(&["claim", "ours"], &rows)
 }
 
@@ -651,7 +650,7 @@ pub fn write_xor_grid(
         opts.isa
     );
     md.push_str("## The claims beside ours\n\n");
-    md.push_str(&claims(&index, &dec, results));
+    md.push_str(&claims(&index, &dec));
     md.push_str("\n## RQ1: does low-loss selection reliably reduce time, counting sampling?\n\n");
     md.push_str(&rq1_md);
     md.push_str(
