@@ -15,6 +15,7 @@ use initsift::batch::Isa;
 use initsift::batch::Preset;
 use initsift::batch::mlp::MlpScorer;
 use initsift::batch::score::FusedScorer;
+use initsift::init::select::Scorer;
 use initsift::init::{InitPlan, Stream};
 use initsift::nn::{Activation, Loss, ModelSpec};
 
@@ -30,7 +31,9 @@ fn relu1(c: &mut Criterion) {
     let mut group = c.benchmark_group("candidates");
     group.throughput(Throughput::Elements(RELU1_BATCH as u64));
     for isa in Isa::available() {
-        let scorer = FusedScorer::with_isa(model, Loss::Mse, Some(isa)).expect("available ISA");
+        let scorer = FusedScorer::new(model, Loss::Mse)
+            .and_then(|s| s.with_isa(Some(isa)))
+            .expect("available ISA");
         let mut first = 0u64;
         group.bench_function(format!("relu1_fused_{isa}"), |b| {
             b.iter(|| {
@@ -57,8 +60,7 @@ fn digits(c: &mut Criterion) {
         ("digits_64_32_10_sub256", sub, DIGITS_BATCH * 4),
     ] {
         let (x, y) = (data.features().clone(), data.one_hot().expect("classes"));
-        let scorer =
-            MlpScorer::new(&spec, Loss::CrossEntropy, id, x.view(), y.view()).expect("fits");
+        let scorer = MlpScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view()).expect("fits");
         let mut out = vec![0.0f32; batch];
         let mut first = 0u64;
         group.throughput(Throughput::Elements(batch as u64));

@@ -11,7 +11,9 @@ use initsift_batch::lockstep::{
 };
 use initsift_batch::score::FusedScorer;
 use initsift_init::counter::mix64;
-use initsift_init::select::{Origin, Score, Scorer, Side, Status, Strategy, Threshold, select};
+use initsift_init::select::{
+    Adaptive, BestOfN, Origin, Score, Scorer, Side, Status, Strategy, Threshold, select,
+};
 use initsift_init::{InitPlan, Stream};
 use initsift_nn::StopReason;
 use serde::Serialize;
@@ -98,11 +100,9 @@ impl Study {
     /// The scorer of initial losses on XOR under this study's loss: the fused SIMD kernel
     /// (held to the engine's `EngineScorer` candidate by candidate in initsift-batch's tests).
     pub fn scorer(&self) -> Result<Box<dyn Scorer>> {
-        Ok(Box::new(FusedScorer::with_isa(
-            self.preset,
-            self.config.loss,
-            Some(self.isa),
-        )?))
+        Ok(Box::new(
+            FusedScorer::new(self.preset, self.config.loss)?.with_isa(Some(self.isa))?,
+        ))
     }
 
     /// The stream named `label`, independent of every other label's.
@@ -183,12 +183,12 @@ pub fn run_arm(study: &Study, scorer: &dyn Scorer, arm: &Arm) -> Result<ArmRuns>
         }
         Selection::Threshold { side, value } => {
             let threshold = Threshold::Given { value };
-            let strategy = Strategy::Adaptive {
+            let strategy = Strategy::Adaptive(Adaptive {
                 side,
                 threshold,
                 count: runs,
                 budget: budget(runs),
-            };
+            });
             let sel = select(&strategy, scorer, &stream)?;
             let budget_exhausted = sel.status == Status::BudgetExhausted;
             Chosen {
@@ -198,7 +198,7 @@ pub fn run_arm(study: &Study, scorer: &dyn Scorer, arm: &Arm) -> Result<ArmRuns>
             }
         }
         Selection::BestOf { k } => {
-            let sel = select(&Strategy::BestOfN { n: k, count: runs }, scorer, &stream)?;
+            let sel = select(&BestOfN { n: k, count: runs }.into(), scorer, &stream)?;
             Chosen {
                 inits: stream_picks(&sel.picks)?,
                 draws: sel.draws,

@@ -8,9 +8,12 @@
 use initsift_batch::Isa;
 use initsift_batch::Preset;
 use initsift_batch::mlp::MlpScorer;
-use initsift_batch::score::{FusedScorer, ScoreError};
+use initsift_batch::score::{FusedScorer, ScorerPath, scorer_for, scorer_with};
 use initsift_data::xor;
-use initsift_init::select::{EngineScorer, PercentilePick, Score, Scorer, Strategy, select};
+use initsift_init::select::{
+    BestOfN, EngineScorer, GradientFilter, Percentile, PercentilePick, Score, ScoreError, Scorer,
+    SelectError, Strategy, Transfer, select,
+};
 use initsift_init::{InitPlan, Scheme, Stream};
 use initsift_nn::{Activation, Loss, ModelSpec};
 use ndarray::Array2;
@@ -24,14 +27,7 @@ fn engine(model: Preset, loss: Loss) -> EngineScorer {
 }
 
 fn blank(n: usize) -> Vec<Score> {
-    vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0
-        };
-        n
-    ]
+    vec![Score::NAN; n]
 }
 
 fn rel(a: f32, b: f32) -> f64 {
@@ -80,9 +76,11 @@ fn fused_scores_equal_the_engine_on_every_isa() {
             .score_stream(&stream, 1000, true, &mut want)
             .unwrap();
         for isa in Isa::available() {
-            let fused = FusedScorer::with_isa(model, loss, Some(isa)).unwrap();
+            let fused = FusedScorer::new(model, loss)
+                .and_then(|s| s.with_isa(Some(isa)))
+                .unwrap();
             let mut got = blank(n);
-            fused.scores(&stream, 1000, true, &mut got).unwrap();
+            fused.score_stream(&stream, 1000, true, &mut got).unwrap();
             let (loss_err, grad_err, acc_mismatch) = compare(&got, &want);
             println!(
                 "{model} {loss} {isa}: {n} candidates, max rel. error loss {loss_err:.2e}, \
@@ -118,17 +116,19 @@ fn isa_clones_are_bit_identical_and_lanes_equal_the_scalar_stream() {
                 let mut params = vec![0.0f32; n * model.param_len()];
                 stream.fill_batch(first, &mut params).unwrap();
                 let mut out = blank(n);
-                FusedScorer::with_isa(model, loss, Some(Isa::Portable))
+                FusedScorer::new(model, loss)
+                    .and_then(|s| s.with_isa(Some(Isa::Portable)))
                     .unwrap()
-                    .scores_of_params(&params, true, &mut out)
+                    .score_params(&params, true, &mut out)
                     .unwrap();
                 out
             };
             for isa in Isa::available() {
                 let mut got = blank(n);
-                FusedScorer::with_isa(model, loss, Some(isa))
+                FusedScorer::new(model, loss)
+                    .and_then(|s| s.with_isa(Some(isa)))
                     .unwrap()
-                    .scores(&stream, first, true, &mut got)
+                    .score_stream(&stream, first, true, &mut got)
                     .unwrap();
                 for (g, r) in got.iter().zip(&reference) {
                     assert_eq!(
@@ -153,22 +153,22 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 #[test]
 fn selections_do_not_depend_on_threads_and_match_the_engine() {
     let strategies = [
-        Strategy::BestOfN {
+        Strategy::BestOfN(BestOfN {
             n: 50_000,
             count: 3,
-        },
-        Strategy::Percentile {
+        }),
+        Strategy::Percentile(Percentile {
             n: 40_000,
             percentile: 5.0,
             pick: PercentilePick::Uniform,
             count: 4,
-        },
-        Strategy::GradientFilter {
+        }),
+        Strategy::GradientFilter(GradientFilter {
             n: 30_000,
             min: 0.1,
             max: 1.0,
             count: 2,
-        },
+        }),
     ];
     for model in Preset::ALL {
         let stream = Stream::new(&model.spec(), &model.plan(), 5).unwrap();
@@ -226,7 +226,7 @@ fn non_finite_scores_are_counted_and_never_selected() {
     let slow = engine(Preset::Relu1, Loss::Mse);
     let n = 20_000;
     let (mut got, mut want) = (blank(n), blank(n));
-    fused.scores(&stream, 0, true, &mut got).unwrap();
+    fused.score_stream(&stream, 0, true, &mut got).unwrap();
     slow.score_stream(&stream, 0, true, &mut want).unwrap();
     let nonfinite = got.iter().filter(|s| !s.is_finite(false)).count();
     println!("relu1 with std 6e18: {nonfinite} of {n} non-finite losses");
@@ -234,10 +234,10 @@ fn non_finite_scores_are_counted_and_never_selected() {
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g.is_finite(true), w.is_finite(true), "{g:?} vs {w:?}");
     }
-    let strategy = Strategy::BestOfN {
+    let strategy = Strategy::BestOfN(BestOfN {
         n: n as u64,
         count: 1,
-    };
+    });
     let sel = select(&strategy, &fused, &stream).unwrap();
     assert_eq!(sel.nonfinite as usize, nonfinite);
     assert!(sel.picks[0].score.loss.is_finite());
@@ -254,10 +254,10 @@ fn non_finite_scores_are_counted_and_never_selected() {
     for (c, s) in scores.iter().enumerate() {
         assert_eq!(s.is_finite(true), c % 7 != 0, "candidate {c}: {s:?}");
     }
-    let transfer = Strategy::Transfer {
+    let transfer = Strategy::Transfer(Transfer {
         n: 100,
         priors: vec![vec![f32::NAN; 6]],
-    };
+    });
     let good = Stream::new(&spec, &InitPlan::relu1(), 3).unwrap();
     let sel = select(&transfer, &fused, &good).unwrap();
     assert_eq!(sel.nonfinite, 1);
@@ -282,7 +282,7 @@ fn block_level_plans_fall_back_to_the_scalar_stream() {
     let (mut got, mut want) = (blank(n), blank(n));
     FusedScorer::new(Preset::Relu2, Loss::Mse)
         .unwrap()
-        .scores(&stream, 10, true, &mut got)
+        .score_stream(&stream, 10, true, &mut got)
         .unwrap();
     engine(Preset::Relu2, Loss::Mse)
         .score_stream(&stream, 10, true, &mut want)
@@ -307,10 +307,10 @@ fn generic_scorer_equals_the_engine_on_digits_and_xor() {
     let stream = Stream::new(&spec, &plan, 8).unwrap();
     for (subset, n) in [(None, 150), (Some(256), 300)] {
         let (x, y) = digits(subset);
-        let fast = MlpScorer::new(&spec, Loss::CrossEntropy, "digits", x.view(), y.view()).unwrap();
+        let fast = MlpScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view()).unwrap();
         let slow = EngineScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view()).unwrap();
         let (mut got, mut want) = (blank(n), blank(n));
-        fast.scores(&stream, 40, true, &mut got).unwrap();
+        fast.score_stream(&stream, 40, true, &mut got).unwrap();
         slow.score_stream(&stream, 40, true, &mut want).unwrap();
         let (l, g, a) = compare(&got, &want);
         println!("digits {subset:?}: {n} candidates, max rel. error loss {l:.2e}, grad {g:.2e}");
@@ -318,8 +318,8 @@ fn generic_scorer_equals_the_engine_on_digits_and_xor() {
     }
     // Batches are cut by candidate index, never by thread: the same picks on 1, 2 and 8 threads.
     let (x, y) = digits(Some(256));
-    let fast = MlpScorer::new(&spec, Loss::CrossEntropy, "digits", x.view(), y.view()).unwrap();
-    let strategy = Strategy::BestOfN { n: 300, count: 2 };
+    let fast = MlpScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view()).unwrap();
+    let strategy = Strategy::BestOfN(BestOfN { n: 300, count: 2 });
     let picks = [1, 2, 8].map(|t| {
         let sel = in_pool(t, || select(&strategy, &fast, &stream).unwrap());
         format!("{sel:?}")
@@ -356,9 +356,9 @@ fn generic_scorer_equals_the_engine_on_digits_and_xor() {
         let stream = Stream::new(&spec, &plan, 1).unwrap();
         let n = 2_000;
         let (mut got, mut want) = (blank(n), blank(n));
-        MlpScorer::new(&spec, loss, "xor", x.view(), y.view())
+        MlpScorer::new(&spec, loss, x.view(), y.view())
             .unwrap()
-            .scores(&stream, 0, true, &mut got)
+            .score_stream(&stream, 0, true, &mut got)
             .unwrap();
         EngineScorer::new(&spec, loss, x.view(), y.view())
             .unwrap()
@@ -384,9 +384,10 @@ fn bad_input_is_an_error_naming_the_value() {
     let relu1 = Stream::new(&ModelSpec::relu1(), &InitPlan::relu1(), 1).unwrap();
     let relu2 = Stream::new(&ModelSpec::relu2(), &InitPlan::relu2(), 1).unwrap();
     let fused = FusedScorer::new(Preset::Relu1, Loss::Mse).unwrap();
-    let err = fused.losses(&relu1, 0, &mut []).unwrap_err();
-    assert!(matches!(err, ScoreError::ZeroCandidates { .. }), "{err}");
-    assert!(err.to_string().contains("0 candidates"), "{err}");
+    // Zero candidates is nothing to do, on every path (the trait's rule).
+    fused.losses(&relu1, 0, &mut []).unwrap();
+    fused.score_stream(&relu1, 0, true, &mut []).unwrap();
+    fused.score_params(&[], true, &mut []).unwrap();
     let err = fused
         .losses(&relu2, 0, &mut [0.0; 4])
         .unwrap_err()
@@ -396,7 +397,7 @@ fn bad_input_is_an_error_naming_the_value() {
         "{err}"
     );
     let err = fused
-        .scores(&relu1, u64::MAX - 1, false, &mut blank(5))
+        .score_stream(&relu1, u64::MAX - 1, false, &mut blank(5))
         .unwrap_err();
     assert!(matches!(err, ScoreError::IndexOverflow { .. }), "{err}");
     let err = FusedScorer::new(Preset::Abs1, Loss::CrossEntropy)
@@ -407,7 +408,7 @@ fn bad_input_is_an_error_naming_the_value() {
         "{err}"
     );
     for isa in Isa::ALL {
-        match FusedScorer::with_isa(Preset::Relu1, Loss::Mse, Some(isa)) {
+        match FusedScorer::new(Preset::Relu1, Loss::Mse).and_then(|s| s.with_isa(Some(isa))) {
             Ok(s) => assert!(isa.is_supported() && s.isa() == isa),
             Err(e) => {
                 assert!(!isa.is_supported());
@@ -418,34 +419,49 @@ fn bad_input_is_an_error_naming_the_value() {
     // The generic scorer: data width, targets, zero candidates, stream length.
     let spec = ModelSpec::mlp("64-32-10", Activation::Relu).unwrap();
     let (x, y) = (xor::inputs_centered(), xor::one_hot_targets());
-    let err = MlpScorer::new(&spec, Loss::CrossEntropy, "xor", x.view(), y.view())
+    let err = MlpScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view())
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("64") && err.contains("xor") && err.contains('2'),
+        err.contains("64") && err.contains("the data has 2"),
         "{err}"
     );
     let (dx, dy) = digits(Some(64));
-    let err = MlpScorer::new(&spec, Loss::CrossEntropy, "digits", dx.view(), x.view())
+    let err = MlpScorer::new(&spec, Loss::CrossEntropy, dx.view(), x.view())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("digits") && err.contains("4x2"), "{err}");
-    let mlp = MlpScorer::new(&spec, Loss::CrossEntropy, "digits", dx.view(), dy.view()).unwrap();
+    assert!(
+        err.contains("4x2") && err.contains("64 input rows"),
+        "{err}"
+    );
+    let mlp = MlpScorer::new(&spec, Loss::CrossEntropy, dx.view(), dy.view()).unwrap();
     let err = mlp
         .losses(&relu1, 0, &mut [0.0; 3])
         .unwrap_err()
         .to_string();
     assert!(err.contains('6') && err.contains("2410"), "{err}");
     let stream = Stream::new(&spec, &InitPlan::torch_default(&spec), 1).unwrap();
-    assert!(matches!(
-        mlp.scores(&stream, 0, false, &mut []).unwrap_err(),
-        ScoreError::ZeroCandidates { .. }
-    ));
+    mlp.score_stream(&stream, 0, false, &mut []).unwrap();
+    mlp.losses(&stream, 0, &mut []).unwrap();
+    mlp.score_params(&[], false, &mut []).unwrap();
     // Through the Scorer trait the mismatch reaches the strategies as a selection error.
-    let err = select(&Strategy::BestOfN { n: 10, count: 1 }, &fused, &relu2)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("12") && err.contains('6'), "{err}");
+    let err = select(
+        &Strategy::BestOfN(BestOfN { n: 10, count: 1 }),
+        &fused,
+        &relu2,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SelectError::Score(ScoreError::ParamLength {
+                expected: 6,
+                actual: 12,
+                ..
+            })
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -462,4 +478,93 @@ fn xor_constants_of_the_kernels_match_the_data_crate() {
     }
     let kernel_x = Array2::from_shape_vec((4, 2), initsift_batch::XOR_X.concat()).unwrap();
     assert_eq!(xor::inputs_centered(), kernel_x);
+}
+
+#[test]
+fn scorer_for_picks_the_fused_kernel_for_xor_presets_and_every_path_equals_the_engine() {
+    let n = 3_000;
+    for model in Preset::ALL {
+        let y = match model {
+            Preset::Relu2 => xor::one_hot_targets(),
+            _ => xor::scalar_targets(),
+        };
+        let (spec, x) = (model.spec(), xor::inputs_centered());
+        let stream = Stream::new(&spec, &model.plan(), 5).unwrap();
+        for &loss in model.fused_losses() {
+            assert_eq!(
+                ScorerPath::auto(&spec, loss, x.view(), y.view()),
+                ScorerPath::Fused,
+                "{model} {loss}"
+            );
+            let mut want = blank(n);
+            engine(model, loss)
+                .score_stream(&stream, 7, true, &mut want)
+                .unwrap();
+            let auto = scorer_for(&spec, loss, x.view(), y.view()).unwrap();
+            let mut fused = blank(n);
+            FusedScorer::new(model, loss)
+                .unwrap()
+                .score_stream(&stream, 7, true, &mut fused)
+                .unwrap();
+            let mut got = blank(n);
+            auto.score_stream(&stream, 7, true, &mut got).unwrap();
+            // Auto is the fused kernel itself: the same bits.
+            assert!(
+                got.iter()
+                    .zip(&fused)
+                    .all(|(g, f)| g.loss.to_bits() == f.loss.to_bits())
+            );
+            for path in [ScorerPath::Batched, ScorerPath::Engine] {
+                for isa in Isa::available() {
+                    let scorer =
+                        scorer_with(path, Some(isa), &spec, loss, x.view(), y.view()).unwrap();
+                    let mut got = blank(n);
+                    scorer.score_stream(&stream, 7, true, &mut got).unwrap();
+                    let (l, g, a) = compare(&got, &want);
+                    assert!(
+                        l <= 1e-5 && g <= 1e-5 && a == 0,
+                        "{model} {loss} {path:?} {isa}: {l:e} {g:e} {a}"
+                    );
+                }
+            }
+        }
+    }
+    // Not the XOR data (shifted inputs), or a loss the kernel lacks: the batched path.
+    let spec = ModelSpec::relu1();
+    let shifted = xor::inputs_centered().mapv(|v| v + 0.5);
+    let y = xor::scalar_targets();
+    assert_eq!(
+        ScorerPath::auto(&spec, Loss::Mse, shifted.view(), y.view()),
+        ScorerPath::Batched
+    );
+    let err = scorer_with(
+        ScorerPath::Fused,
+        None,
+        &spec,
+        Loss::Mse,
+        shifted.view(),
+        y.view(),
+    )
+    .err()
+    .expect("no fused kernel for shifted data");
+    assert!(matches!(err, ScoreError::UnsupportedModel { .. }), "{err}");
+    let digits_spec = ModelSpec::mlp("64-32-10", Activation::Relu).unwrap();
+    let (dx, dy) = digits(Some(64));
+    assert_eq!(
+        ScorerPath::auto(&digits_spec, Loss::CrossEntropy, dx.view(), dy.view()),
+        ScorerPath::Batched
+    );
+    let stream = Stream::new(&digits_spec, &InitPlan::torch_default(&digits_spec), 2).unwrap();
+    let auto = scorer_for(&digits_spec, Loss::CrossEntropy, dx.view(), dy.view()).unwrap();
+    let slow = EngineScorer::new(&digits_spec, Loss::CrossEntropy, dx.view(), dy.view()).unwrap();
+    let (mut got, mut want) = (blank(200), blank(200));
+    auto.score_stream(&stream, 0, true, &mut got).unwrap();
+    slow.score_stream(&stream, 0, true, &mut want).unwrap();
+    let (l, g, a) = compare(&got, &want);
+    assert!(l <= 1e-5 && g <= 1e-5 && a == 0, "{l:e} {g:e} {a}");
+    // Data that fits no model is refused before any path is chosen.
+    let err = scorer_for(&spec, Loss::Mse, dx.view(), dy.view())
+        .err()
+        .expect("64 features for a 2-input model");
+    assert!(matches!(err, ScoreError::DataWidth { .. }), "{err}");
 }

@@ -103,5 +103,6 @@ pub enum Error {
     },
 }
 
-/// Result alias for this crate.
-pub type Result<T> = std::result::Result<T, Error>;
+/// Result alias for this crate: its [`Error`] by default, `Result<T, SelectError>` or
+/// `Result<T, ScoreError>` for selection and scoring.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,8 +1,9 @@
 //! Selection strategies on cases with known answers, with the engine as scorer.
 
 use initsift_init::select::{
-    EngineScorer, Origin, PercentilePick, Score, Scorer, SelectError, SelectResult, Side, Status,
-    Strategy, Threshold, select,
+    Adaptive, BestOfN, Diversity, EngineScorer, GradientFilter, Informed, MultiObjective, Origin,
+    Percentile, PercentilePick, Refine, Score, ScoreError, Scorer, SelectError, Side, Status,
+    Strategy, Threshold, Transfer, select,
 };
 use initsift_init::{InitPlan, Stream};
 use initsift_nn::{Loss, ModelSpec};
@@ -17,14 +18,7 @@ fn relu1() -> (EngineScorer, Stream) {
 }
 
 fn losses(scorer: &EngineScorer, stream: &Stream, n: usize) -> Vec<f32> {
-    let mut out = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0
-        };
-        n
-    ];
+    let mut out = vec![Score::NAN; n];
     scorer.score_stream(stream, 0, false, &mut out).unwrap();
     out.iter().map(|s| s.loss).collect()
 }
@@ -59,7 +53,12 @@ fn engine_scores_equal_the_formula_on_relu1() {
 fn best_of_n_is_the_group_minimum() {
     let (scorer, stream) = relu1();
     let all = losses(&scorer, &stream, 300);
-    let sel = select(&Strategy::BestOfN { n: 100, count: 3 }, &scorer, &stream).unwrap();
+    let sel = select(
+        &Strategy::BestOfN(BestOfN { n: 100, count: 3 }),
+        &scorer,
+        &stream,
+    )
+    .unwrap();
     assert_eq!(sel.draws, 300);
     for (g, pick) in sel.picks.iter().enumerate() {
         let group = &all[g * 100..(g + 1) * 100];
@@ -84,12 +83,12 @@ fn percentile_threshold_is_the_empirical_quantile() {
     // numpy.percentile(…, 10) with linear interpolation, written out independently.
     let h = (all.len() - 1) as f64 * 0.10;
     let q = all[h as usize] + h.fract() * (all[h as usize + 1] - all[h as usize]);
-    let strategy = Strategy::Percentile {
+    let strategy = Strategy::Percentile(Percentile {
         n: 10_000,
         percentile: 10.0,
         pick: PercentilePick::Best,
         count: 5,
-    };
+    });
     let sel = select(&strategy, &scorer, &stream).unwrap();
     assert!(
         (sel.threshold.unwrap() - q).abs() < 1e-7,
@@ -97,12 +96,12 @@ fn percentile_threshold_is_the_empirical_quantile() {
         sel.threshold
     );
     assert_eq!(sel.picks[0].score.loss as f64, all[0]);
-    let uniform = Strategy::Percentile {
+    let uniform = Strategy::Percentile(Percentile {
         n: 10_000,
         percentile: 10.0,
         pick: PercentilePick::Uniform,
         count: 50,
-    };
+    });
     let sel = select(&uniform, &scorer, &stream).unwrap();
     assert_eq!(sel.picks.len(), 50);
     assert!(sel.picks.iter().all(|p| f64::from(p.score.loss) <= q));
@@ -119,12 +118,12 @@ fn percentile_threshold_is_the_empirical_quantile() {
 fn adaptive_accepts_only_below_or_above_and_counts_draws() {
     let (scorer, stream) = relu1();
     let all = losses(&scorer, &stream, 5000);
-    let below = Strategy::Adaptive {
+    let below = Strategy::Adaptive(Adaptive {
         side: Side::Below,
         threshold: Threshold::Given { value: 0.325 },
         count: 20,
         budget: 5000,
-    };
+    });
     let sel = select(&below, &scorer, &stream).unwrap();
     assert_eq!(sel.status, Status::Found);
     let accepted: Vec<u64> = all
@@ -142,21 +141,21 @@ fn adaptive_accepts_only_below_or_above_and_counts_draws() {
         accepted
     );
     assert_eq!(sel.draws, accepted[19] + 1);
-    let above = Strategy::Adaptive {
+    let above = Strategy::Adaptive(Adaptive {
         side: Side::Above,
         threshold: Threshold::Given { value: 0.468 },
         count: 20,
         budget: 5000,
-    };
+    });
     let sel = select(&above, &scorer, &stream).unwrap();
     assert!(sel.picks.iter().all(|p| p.score.loss > 0.468));
     // An impossible target exhausts the budget and reports the best seen.
-    let never = Strategy::Adaptive {
+    let never = Strategy::Adaptive(Adaptive {
         side: Side::Below,
         threshold: Threshold::Given { value: -1.0 },
         count: 1,
         budget: 5000,
-    };
+    });
     let sel = select(&never, &scorer, &stream).unwrap();
     assert_eq!(
         (sel.status, sel.draws, sel.picks.len()),
@@ -171,18 +170,18 @@ fn adaptive_accepts_only_below_or_above_and_counts_draws() {
 #[test]
 fn pilot_thresholds_come_from_an_independent_stream() {
     let (scorer, stream) = relu1();
-    let best = Strategy::Adaptive {
+    let best = Strategy::Adaptive(Adaptive {
         side: Side::Below,
         threshold: Threshold::BestOfPilot { pilot: 100 },
         count: 3,
         budget: 100_000,
-    };
+    });
     let sel = select(&best, &scorer, &stream).unwrap();
     let thr = sel.threshold.unwrap();
     assert!(sel.picks.iter().all(|p| f64::from(p.score.loss) < thr));
     // Beating the best of 100 costs about 100 draws per acceptance (1/101 by exchangeability).
     assert!(sel.draws > 30, "{} draws", sel.draws);
-    let pct = Strategy::Adaptive {
+    let pct = Strategy::Adaptive(Adaptive {
         side: Side::Below,
         threshold: Threshold::PilotPercentile {
             pilot: 20_000,
@@ -190,7 +189,7 @@ fn pilot_thresholds_come_from_an_independent_stream() {
         },
         count: 1,
         budget: 100,
-    };
+    });
     let median = select(&pct, &scorer, &stream).unwrap().threshold.unwrap();
     // The median initial loss of relu1 under N(0, 0.5²) is 0.4924 (tr_xor_configs.md §7);
     // the pilot median's standard error at n = 20000 is about 0.003.
@@ -200,12 +199,12 @@ fn pilot_thresholds_come_from_an_independent_stream() {
 #[test]
 fn gradient_filter_keeps_the_band() {
     let (scorer, stream) = relu1();
-    let s = Strategy::GradientFilter {
+    let s = Strategy::GradientFilter(GradientFilter {
         n: 2000,
         min: 0.2,
         max: 0.6,
         count: 10,
-    };
+    });
     let sel = select(&s, &scorer, &stream).unwrap();
     assert_eq!(sel.picks.len(), 10);
     assert!(
@@ -241,11 +240,11 @@ fn mean_pairwise(points: &[Vec<f32>]) -> f64 {
 fn diversity_picks_lie_farther_apart_than_random_good_picks() {
     let (scorer, stream) = relu1();
     let div = select(
-        &Strategy::Diversity {
+        &Strategy::Diversity(Diversity {
             n: 5000,
             percentile: 20.0,
-            k: 8,
-        },
+            count: 8,
+        }),
         &scorer,
         &stream,
     )
@@ -253,21 +252,21 @@ fn diversity_picks_lie_farther_apart_than_random_good_picks() {
     let spread = mean_pairwise(
         &div.picks
             .iter()
-            .map(|p| p.origin.params(&stream, &[]).unwrap())
+            .map(|p| p.params(&stream).unwrap())
             .collect::<Vec<_>>(),
     );
-    let uniform = Strategy::Percentile {
+    let uniform = Strategy::Percentile(Percentile {
         n: 5000,
         percentile: 20.0,
         pick: PercentilePick::Uniform,
         count: 8,
-    };
+    });
     let rand = select(&uniform, &scorer, &stream).unwrap();
     let random_spread = mean_pairwise(
         &rand
             .picks
             .iter()
-            .map(|p| p.origin.params(&stream, &[]).unwrap())
+            .map(|p| p.params(&stream).unwrap())
             .collect::<Vec<_>>(),
     );
     assert!(spread > 1.3 * random_spread, "{spread} vs {random_spread}");
@@ -281,13 +280,13 @@ fn diversity_picks_lie_farther_apart_than_random_good_picks() {
 #[test]
 fn multi_objective_with_only_param_norm_takes_the_smallest_norm() {
     let (scorer, stream) = relu1();
-    let s = Strategy::MultiObjective {
+    let s = Strategy::MultiObjective(MultiObjective {
         n: 1000,
         w_loss: 0.0,
         w_grad: 0.0,
         w_param: 1.0,
         count: 1,
-    };
+    });
     let sel = select(&s, &scorer, &stream).unwrap();
     let norm = |i: u64| stream.candidate(i).iter().map(|v| v * v).sum::<f32>();
     let brute = (0..1000)
@@ -299,24 +298,28 @@ fn multi_objective_with_only_param_norm_takes_the_smallest_norm() {
 #[test]
 fn refinement_and_informed_sampling_improve_and_regenerate() {
     let (scorer, stream) = relu1();
-    let base = select(&Strategy::BestOfN { n: 200, count: 1 }, &scorer, &stream)
-        .unwrap()
-        .picks[0]
+    let base = select(
+        &Strategy::BestOfN(BestOfN { n: 200, count: 1 }),
+        &scorer,
+        &stream,
+    )
+    .unwrap()
+    .picks[0]
         .score
         .loss;
     for s in [
-        Strategy::Refine {
+        Strategy::Refine(Refine {
             n: 200,
             rounds: 6,
             per_round: 200,
             radius: 0.2,
             shrink: 0.5,
-        },
-        Strategy::Informed {
+        }),
+        Strategy::Informed(Informed {
             rounds: 5,
             per_round: 200,
             elite: 0.1,
-        },
+        }),
     ] {
         let sel = select(&s, &scorer, &stream).unwrap();
         let pick = &sel.picks[0];
@@ -332,12 +335,8 @@ fn refinement_and_informed_sampling_improve_and_regenerate() {
             s.name(),
             pick.score.loss
         );
-        let params = pick.origin.params(&stream, &[]).unwrap();
-        let mut again = [Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0,
-        }];
+        let params = pick.params(&stream).unwrap();
+        let mut again = [Score::NAN];
         scorer.score_params(&params, false, &mut again).unwrap();
         assert_eq!(
             again[0].loss,
@@ -352,21 +351,24 @@ fn refinement_and_informed_sampling_improve_and_regenerate() {
 fn transfer_prefers_a_better_prior() {
     let (scorer, stream) = relu1();
     let solved = vec![0.5f32, -0.5, -0.5, 0.5, 0.0, 0.0];
-    let s = Strategy::Transfer {
+    let s = Strategy::Transfer(Transfer {
         n: 100,
         priors: vec![vec![0.0; 6], solved.clone()],
-    };
+    });
     let sel = select(&s, &scorer, &stream).unwrap();
-    assert_eq!(sel.picks[0].origin, Origin::Prior { i: 1 });
+    assert_eq!(
+        sel.picks[0].origin,
+        Origin::Prior {
+            i: 1,
+            params: solved.clone()
+        }
+    );
     assert_eq!(sel.picks[0].score.loss, 0.0);
-    let Strategy::Transfer { priors, .. } = &s else {
-        unreachable!()
-    };
-    assert_eq!(sel.picks[0].origin.params(&stream, priors).unwrap(), solved);
-    let bad = Strategy::Transfer {
+    assert_eq!(sel.picks[0].params(&stream).unwrap(), solved);
+    let bad = Strategy::Transfer(Transfer {
         n: 10,
         priors: vec![vec![0.0; 5]],
-    };
+    });
     assert!(
         select(&bad, &scorer, &stream)
             .unwrap_err()
@@ -382,7 +384,15 @@ impl Scorer for Poisoned {
     fn param_len(&self) -> usize {
         self.0.param_len()
     }
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+    fn model_name(&self) -> &str {
+        self.0.model_name()
+    }
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError> {
         self.0.score_params(params, want_grad, out)
     }
     fn score_stream(
@@ -391,7 +401,7 @@ impl Scorer for Poisoned {
         first: u64,
         want_grad: bool,
         out: &mut [Score],
-    ) -> SelectResult<()> {
+    ) -> Result<(), ScoreError> {
         self.0.score_stream(stream, first, want_grad, out)?;
         for (k, s) in out.iter_mut().enumerate() {
             let i = first + k as u64;
@@ -409,7 +419,12 @@ impl Scorer for Poisoned {
 fn nan_and_inf_never_win_and_are_counted() {
     let (scorer, stream) = relu1();
     let poisoned = Poisoned(scorer);
-    let sel = select(&Strategy::BestOfN { n: 770, count: 1 }, &poisoned, &stream).unwrap();
+    let sel = select(
+        &Strategy::BestOfN(BestOfN { n: 770, count: 1 }),
+        &poisoned,
+        &stream,
+    )
+    .unwrap();
     let expected_bad = (0..770u64)
         .filter(|i| i.is_multiple_of(7) || i.is_multiple_of(11))
         .count() as u64;
@@ -417,12 +432,12 @@ fn nan_and_inf_never_win_and_are_counted() {
     let i = index_of(&sel.picks[0].origin);
     assert!(!i.is_multiple_of(7) && !i.is_multiple_of(11) && sel.picks[0].score.loss.is_finite());
     let sel = select(
-        &Strategy::Percentile {
+        &Strategy::Percentile(Percentile {
             n: 770,
             percentile: 50.0,
             pick: PercentilePick::Best,
             count: 3,
-        },
+        }),
         &poisoned,
         &stream,
     )
@@ -440,23 +455,23 @@ fn selections_do_not_depend_on_thread_count() {
             .install(|| {
                 let (scorer, stream) = relu1();
                 let a = select(
-                    &Strategy::Percentile {
+                    &Strategy::Percentile(Percentile {
                         n: 70_000,
                         percentile: 1.0,
                         pick: PercentilePick::Uniform,
                         count: 20,
-                    },
+                    }),
                     &scorer,
                     &stream,
                 )
                 .unwrap();
                 let b = select(
-                    &Strategy::Adaptive {
+                    &Strategy::Adaptive(Adaptive {
                         side: Side::Below,
                         threshold: Threshold::Given { value: 0.0724 },
                         count: 30,
                         budget: 1_000_000,
-                    },
+                    }),
                     &scorer,
                     &stream,
                 )
@@ -474,60 +489,63 @@ fn selections_do_not_depend_on_thread_count() {
 fn bad_parameters_are_named() {
     let (scorer, stream) = relu1();
     let cases: Vec<(Strategy, &str)> = vec![
-        (Strategy::BestOfN { n: 0, count: 1 }, "zero candidates"),
         (
-            Strategy::Percentile {
+            Strategy::BestOfN(BestOfN { n: 0, count: 1 }),
+            "zero candidates",
+        ),
+        (
+            Strategy::Percentile(Percentile {
                 n: 10,
                 percentile: 100.0,
                 pick: PercentilePick::Best,
                 count: 1,
-            },
+            }),
             "(0, 100)",
         ),
         (
-            Strategy::Percentile {
+            Strategy::Percentile(Percentile {
                 n: 10,
                 percentile: 0.0,
                 pick: PercentilePick::Best,
                 count: 1,
-            },
+            }),
             "(0, 100)",
         ),
         (
-            Strategy::Diversity {
+            Strategy::Diversity(Diversity {
                 n: 100,
                 percentile: 10.0,
-                k: 50,
-            },
+                count: 50,
+            }),
             "larger than the pool",
         ),
         (
-            Strategy::MultiObjective {
+            Strategy::MultiObjective(MultiObjective {
                 n: 10,
                 w_loss: 0.0,
                 w_grad: 0.0,
                 w_param: 0.0,
                 count: 1,
-            },
+            }),
             "all zero",
         ),
         (
-            Strategy::Refine {
+            Strategy::Refine(Refine {
                 n: 10,
                 rounds: 1,
                 per_round: 10,
                 radius: 0.1,
                 shrink: 1.5,
-            },
+            }),
             "shrink",
         ),
         (
-            Strategy::GradientFilter {
+            Strategy::GradientFilter(GradientFilter {
                 n: 10,
                 min: 2.0,
                 max: 1.0,
                 count: 1,
-            },
+            }),
             "ordered band",
         ),
     ];
@@ -536,9 +554,21 @@ fn bad_parameters_are_named() {
         assert!(err.contains(needle) && err.contains(s.name()), "{err}");
     }
     let other = Stream::new(&ModelSpec::relu2(), &InitPlan::relu2(), 1).unwrap();
-    let err = select(&Strategy::BestOfN { n: 10, count: 1 }, &scorer, &other).unwrap_err();
+    let err = select(
+        &Strategy::BestOfN(BestOfN { n: 10, count: 1 }),
+        &scorer,
+        &other,
+    )
+    .unwrap_err();
     assert!(
-        matches!(err, SelectError::Mismatch(_)) && err.to_string().contains("12"),
+        matches!(
+            err,
+            SelectError::Score(ScoreError::ParamLength {
+                expected: 6,
+                actual: 12,
+                ..
+            })
+        ) && err.to_string().contains("12"),
         "{err}"
     );
     let wide = ndarray::Array2::<f32>::zeros((4, 3));
@@ -547,4 +577,96 @@ fn bad_parameters_are_named() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("takes 2") && err.contains("has 3"), "{err}");
+}
+
+#[test]
+fn strategies_serialize_as_a_tag_beside_their_parameters() {
+    // The JSON shape studies write and read: a "strategy" tag next to the parameters.
+    let cases: Vec<(Strategy, &str)> = vec![
+        (
+            BestOfN { n: 100, count: 2 }.into(),
+            r#"{"strategy":"best_of_n","n":100,"count":2}"#,
+        ),
+        (
+            Adaptive {
+                side: Side::Above,
+                threshold: Threshold::PilotPercentile {
+                    pilot: 50,
+                    percentile: 10.0,
+                },
+                count: 3,
+                budget: 1000,
+            }
+            .into(),
+            r#"{"strategy":"adaptive","side":"above","threshold":{"kind":"pilot_percentile","pilot":50,"percentile":10.0},"count":3,"budget":1000}"#,
+        ),
+        (
+            Percentile {
+                n: 10,
+                percentile: 5.0,
+                pick: PercentilePick::Uniform,
+                count: 1,
+            }
+            .into(),
+            r#"{"strategy":"percentile","n":10,"percentile":5.0,"pick":"uniform","count":1}"#,
+        ),
+        (
+            Transfer {
+                n: 0,
+                priors: vec![vec![1.0]],
+            }
+            .into(),
+            r#"{"strategy":"transfer","n":0,"priors":[[1.0]]}"#,
+        ),
+    ];
+    for (s, json) in cases {
+        assert_eq!(serde_json::to_string(&s).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Strategy>(json).unwrap(), s);
+        assert_eq!(json.split('"').nth(3), Some(s.name()));
+    }
+    // Diversity's picks were called `k`: older JSON still reads.
+    let old = r#"{"strategy":"diversity","n":100,"percentile":10.0,"k":4}"#;
+    let s: Strategy = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        s,
+        Strategy::Diversity(Diversity {
+            n: 100,
+            percentile: 10.0,
+            count: 4
+        })
+    );
+}
+
+#[test]
+fn zero_candidates_are_nothing_to_do() {
+    let (scorer, stream) = relu1();
+    scorer.score_stream(&stream, 0, true, &mut []).unwrap();
+    scorer.score_params(&[], true, &mut []).unwrap();
+    scorer.losses(&stream, u64::MAX, &mut []).unwrap();
+}
+
+#[test]
+fn every_strategy_reports_the_best_it_scored() {
+    // `best` is the lowest finite loss the strategy scored, picked or not.
+    let (scorer, stream) = relu1();
+    let all = losses(&scorer, &stream, 400);
+    let lowest = all.iter().copied().fold(f32::INFINITY, f32::min);
+    let uniform: Strategy = Percentile {
+        n: 400,
+        percentile: 50.0,
+        pick: PercentilePick::Uniform,
+        count: 3,
+    }
+    .into();
+    let filter: Strategy = GradientFilter {
+        n: 400,
+        min: 0.0,
+        max: f64::INFINITY,
+        count: 2,
+    }
+    .into();
+    for s in [uniform, filter, BestOfN { n: 100, count: 4 }.into()] {
+        let sel = select(&s, &scorer, &stream).unwrap();
+        assert_eq!(sel.best.unwrap().score.loss, lowest, "{}", s.name());
+    }
 }

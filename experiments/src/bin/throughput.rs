@@ -145,7 +145,7 @@ fn xor_rows(isas: &[Isa], quick: bool, rows: &mut Vec<Row>) -> Result<()> {
     for model in [Preset::Relu1, Preset::Abs1, Preset::Relu2] {
         let stream = Stream::new(&model.spec(), &model.plan(), SEED)?;
         for &isa in isas {
-            let scorer = FusedScorer::with_isa(model, Loss::Mse, Some(isa))?;
+            let scorer = FusedScorer::new(model, Loss::Mse)?.with_isa(Some(isa))?;
             let n = 1u64 << (26 - shift);
             let mut buf = vec![0.0f32; CHUNK];
             let seconds = timed(n, |first, len| {
@@ -156,7 +156,7 @@ fn xor_rows(isas: &[Isa], quick: bool, rows: &mut Vec<Row>) -> Result<()> {
             rows.push(Row::new(model.name(), &format!("fused-{isa}"), n, seconds));
         }
         let (x, y) = xor_data(model);
-        let generic = MlpScorer::new(&model.spec(), Loss::Mse, "xor", x.view(), y.view())?;
+        let generic = MlpScorer::new(&model.spec(), Loss::Mse, x.view(), y.view())?;
         let n = 1u64 << (21 - shift);
         rows.push(scorer_row(
             model.name(),
@@ -194,7 +194,7 @@ fn digits_cases() -> Result<Vec<DigitsCase>> {
         let (x, y) = (data.features().clone(), data.one_hot()?);
         cases.push(DigitsCase {
             model: model.into(),
-            scorer: MlpScorer::new(&spec, Loss::CrossEntropy, model, x.view(), y.view())?,
+            scorer: MlpScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view())?,
             engine: EngineScorer::new(&spec, Loss::CrossEntropy, x.view(), y.view())?,
         });
     }

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, RunOutcome};
 use initsift_batch::score::FusedScorer;
-use initsift_init::select::Score;
+use initsift_init::select::{Score, Scorer};
 use serde::Serialize;
 
 use super::{load, recipe, train_arm};
@@ -217,7 +217,7 @@ pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<
 /// The initial scores (loss, accuracy) of `inits` through the fused scorer of `config`'s preset
 /// and loss.
 fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<Score>> {
-    let scorer = FusedScorer::with_isa(config.preset, config.loss, Some(isa))?;
+    let scorer = FusedScorer::new(config.preset, config.loss)?.with_isa(Some(isa))?;
     let params: Vec<f32> = inits.iter().flatten().copied().collect();
     let mut scores = vec![
         Score {
@@ -227,7 +227,7 @@ fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Resul
         };
         inits.len()
     ];
-    scorer.scores_of_params(&params, false, &mut scores)?;
+    scorer.score_params(&params, false, &mut scores)?;
     Ok(scores)
 }
 

@@ -13,13 +13,12 @@ mod loss;
 mod net;
 
 use initsift_init::Stream;
-use initsift_init::select::{Score, Scorer, SelectResult};
+use initsift_init::select::{Score, ScoreError, Scorer, check_data};
 use initsift_nn::{Loss, ModelSpec};
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::Isa;
-use crate::score::{ScoreError, ScoreResult};
 use kernel::{Problem, Scored, Scratch};
 use loss::TileLoss;
 use net::Step;
@@ -45,40 +44,15 @@ pub struct MlpScorer {
 
 impl MlpScorer {
     /// A scorer of `spec` under `loss` on inputs `x` (rows × features) and targets `y` (rows ×
-    /// outputs, one-hot for cross-entropy), as the engine's `EngineScorer` takes them.
-    /// `data_name` names the data in errors.
+    /// outputs, one-hot for cross-entropy), as the engine's `EngineScorer` takes them, on the
+    /// best ISA (or `INITSIFT_ISA`'s); [`MlpScorer::with_isa`] forces another.
     pub fn new(
         spec: &ModelSpec,
         loss: Loss,
-        data_name: &str,
         x: ArrayView2<'_, f32>,
         y: ArrayView2<'_, f32>,
-    ) -> ScoreResult<Self> {
-        if x.ncols() != spec.input_dim() {
-            return Err(ScoreError::DataWidth {
-                model: spec.name().to_string(),
-                data: data_name.to_string(),
-                expected: spec.input_dim(),
-                actual: x.ncols(),
-            });
-        }
-        let targets = |reason: String| ScoreError::Targets {
-            data: data_name.to_string(),
-            reason,
-        };
-        if x.nrows() == 0 {
-            return Err(targets("the data has no rows".into()));
-        }
-        if y.nrows() != x.nrows() || y.ncols() != spec.output_dim() {
-            return Err(targets(format!(
-                "{}x{} targets for {} input rows and model {}'s {} outputs",
-                y.nrows(),
-                y.ncols(),
-                x.nrows(),
-                spec.name(),
-                spec.output_dim()
-            )));
-        }
+    ) -> Result<Self, ScoreError> {
+        check_data(spec, x, y)?;
         let steps = net::compile(spec);
         let Some(&Step::Linear { outputs: h, .. }) = steps.first() else {
             return Err(ScoreError::UnsupportedModel {
@@ -100,7 +74,7 @@ impl MlpScorer {
     /// The same scorer with its elementwise loops (loss, accuracy) on a forced ISA (`None`:
     /// the best, or `INITSIFT_ISA`). The sgemms are matrixmultiply's, which picks its own
     /// kernels at run time.
-    pub fn with_isa(mut self, isa: Option<Isa>) -> ScoreResult<Self> {
+    pub fn with_isa(mut self, isa: Option<Isa>) -> Result<Self, ScoreError> {
         self.isa = Isa::select(isa)?;
         Ok(self)
     }
@@ -134,87 +108,6 @@ impl MlpScorer {
             })
             .sum();
         2.0 * self.x.nrows() as f64 * macs as f64
-    }
-
-    fn check(&self, stream: &Stream) -> ScoreResult<()> {
-        if stream.param_len() != self.spec.param_len() {
-            return Err(ScoreError::ParamLength {
-                source_name: format!("the stream of plan {}", stream.plan().name),
-                model: self.spec.name().to_string(),
-                expected: self.spec.param_len(),
-                actual: stream.param_len(),
-            });
-        }
-        Ok(())
-    }
-
-    fn check_params(&self, params: &[f32], count: usize) -> ScoreResult<()> {
-        let p = self.spec.param_len();
-        if params.len() != count * p {
-            return Err(ScoreError::ParamLength {
-                source_name: format!("a buffer of {} values for {count} candidates", params.len()),
-                model: self.spec.name().to_string(),
-                expected: p,
-                actual: params.len() / count.max(1),
-            });
-        }
-        Ok(())
-    }
-
-    /// The initial loss of candidates `first, first + 1, …` of `stream`, one per element of
-    /// `out` (at least one).
-    pub fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> ScoreResult<()> {
-        self.check_request("losses", stream, first, out.len())?;
-        let mut scores = vec![(0.0, 0.0, 0.0); out.len()];
-        self.run(Source::Stream(stream, first), false, &mut scores);
-        out.iter_mut().zip(&scores).for_each(|(o, s)| *o = s.0);
-        Ok(())
-    }
-
-    /// Loss, accuracy and (when `want_grad`; else NaN) gradient norm of candidates `first, …`
-    /// of `stream`, one per element of `out` (at least one).
-    pub fn scores(
-        &self,
-        stream: &Stream,
-        first: u64,
-        want_grad: bool,
-        out: &mut [Score],
-    ) -> ScoreResult<()> {
-        self.check_request("scores", stream, first, out.len())?;
-        self.scores_from(Source::Stream(stream, first), want_grad, out);
-        Ok(())
-    }
-
-    /// Scores given parameter vectors (concatenated, candidate-major; `out.len()` of them, at
-    /// least one).
-    pub fn scores_of_params(
-        &self,
-        params: &[f32],
-        want_grad: bool,
-        out: &mut [Score],
-    ) -> ScoreResult<()> {
-        if out.is_empty() {
-            return Err(ScoreError::ZeroCandidates {
-                operation: "scores_of_params",
-            });
-        }
-        self.check_params(params, out.len())?;
-        self.scores_from(Source::Params(params), want_grad, out);
-        Ok(())
-    }
-
-    fn check_request(
-        &self,
-        operation: &'static str,
-        stream: &Stream,
-        first: u64,
-        count: usize,
-    ) -> ScoreResult<()> {
-        if count == 0 {
-            return Err(ScoreError::ZeroCandidates { operation });
-        }
-        self.check(stream)?;
-        crate::score::check_range(first, count)
     }
 
     fn scores_from(&self, source: Source<'_>, want_grad: bool, out: &mut [Score]) {
@@ -272,8 +165,17 @@ impl Scorer for MlpScorer {
         self.spec.param_len()
     }
 
-    /// Given parameters, batched (no candidates: nothing to do).
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+    fn model_name(&self) -> &str {
+        self.spec.name()
+    }
+
+    /// Given parameters, batched.
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError> {
         self.check_params(params, out.len())?;
         if !out.is_empty() {
             self.scores_from(Source::Params(params), want_grad, out);
@@ -288,9 +190,9 @@ impl Scorer for MlpScorer {
         first: u64,
         want_grad: bool,
         out: &mut [Score],
-    ) -> SelectResult<()> {
-        self.check(stream)?;
-        crate::score::check_range(first, out.len())?;
+    ) -> Result<(), ScoreError> {
+        self.check_stream(stream)?;
+        ScoreError::check_range(first, out.len())?;
         if !out.is_empty() {
             self.scores_from(Source::Stream(stream, first), want_grad, out);
         }

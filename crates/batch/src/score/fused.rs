@@ -6,11 +6,10 @@
 #![allow(clippy::needless_range_loop)]
 
 use initsift_init::Stream;
-use initsift_init::select::{Score, Scorer, SelectResult};
+use initsift_init::select::{Score, ScoreError, Scorer};
 use initsift_nn::Loss;
 use rayon::prelude::*;
 
-use super::error::{ScoreError, ScoreResult, check_range};
 use super::generate::LaneGenerator;
 use super::xor::{self, Bce, CrossEntropy, LaneScore, Mse};
 use crate::{Isa, Preset};
@@ -66,14 +65,9 @@ enum Sink<'a> {
 }
 
 impl FusedScorer {
-    /// A scorer of `model` under `loss` on the best ISA (or the one `INITSIFT_ISA` forces).
-    pub fn new(model: Preset, loss: Loss) -> ScoreResult<Self> {
-        Self::with_isa(model, loss, None)
-    }
-
-    /// A scorer on a forced ISA (`None`: as [`FusedScorer::new`]). An ISA the CPU lacks is an
-    /// error naming it, never a silent fallback.
-    pub fn with_isa(model: Preset, loss: Loss, isa: Option<Isa>) -> ScoreResult<Self> {
+    /// A scorer of `model` under `loss` on the best ISA (or the one `INITSIFT_ISA` forces);
+    /// [`FusedScorer::with_isa`] forces another.
+    pub fn new(model: Preset, loss: Loss) -> Result<Self, ScoreError> {
         if !model.fused_losses().contains(&loss) {
             return Err(ScoreError::UnsupportedLoss {
                 model: model.name(),
@@ -87,8 +81,15 @@ impl FusedScorer {
         Ok(Self {
             model,
             loss,
-            isa: Isa::select(isa)?,
+            isa: Isa::select(None)?,
         })
+    }
+
+    /// The same scorer on a forced ISA (`None`: as [`FusedScorer::new`]). An ISA the CPU
+    /// lacks is an error naming it, never a silent fallback.
+    pub fn with_isa(mut self, isa: Option<Isa>) -> Result<Self, ScoreError> {
+        self.isa = Isa::select(isa)?;
+        Ok(self)
     }
 
     /// The preset.
@@ -104,86 +105,6 @@ impl FusedScorer {
     /// The ISA the kernel runs on.
     pub fn isa(&self) -> Isa {
         self.isa
-    }
-
-    /// Checks that `stream` makes this model's candidates.
-    pub fn check(&self, stream: &Stream) -> ScoreResult<()> {
-        if stream.param_len() != self.model.param_len() {
-            return Err(ScoreError::ParamLength {
-                source_name: format!("the stream of plan {}", stream.plan().name),
-                model: self.model.name().to_string(),
-                expected: self.model.param_len(),
-                actual: stream.param_len(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The initial loss of candidates `first, first + 1, …` of `stream`, one per element of
-    /// `out` (at least one).
-    pub fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> ScoreResult<()> {
-        self.check_request("losses", stream, first, out.len())?;
-        self.run(Source::Stream(stream, first), Sink::Loss(out));
-        Ok(())
-    }
-
-    /// Loss, accuracy and (when `want_grad`; else NaN) gradient norm of candidates `first, …`
-    /// of `stream`, one per element of `out` (at least one).
-    pub fn scores(
-        &self,
-        stream: &Stream,
-        first: u64,
-        want_grad: bool,
-        out: &mut [Score],
-    ) -> ScoreResult<()> {
-        self.check_request("scores", stream, first, out.len())?;
-        self.run(Source::Stream(stream, first), Sink::Scores(out, want_grad));
-        Ok(())
-    }
-
-    /// Scores given parameter vectors (concatenated, candidate-major; `out.len()` of them, at
-    /// least one) with the same kernel.
-    pub fn scores_of_params(
-        &self,
-        params: &[f32],
-        want_grad: bool,
-        out: &mut [Score],
-    ) -> ScoreResult<()> {
-        if out.is_empty() {
-            return Err(ScoreError::ZeroCandidates {
-                operation: "scores_of_params",
-            });
-        }
-        self.check_params(params, out.len())?;
-        self.run(Source::Params(params), Sink::Scores(out, want_grad));
-        Ok(())
-    }
-
-    fn check_params(&self, params: &[f32], count: usize) -> ScoreResult<()> {
-        let p = self.model.param_len();
-        if params.len() != count * p {
-            return Err(ScoreError::ParamLength {
-                source_name: format!("a buffer of {} values for {count} candidates", params.len()),
-                model: self.model.name().to_string(),
-                expected: p,
-                actual: params.len() / count.max(1),
-            });
-        }
-        Ok(())
-    }
-
-    fn check_request(
-        &self,
-        operation: &'static str,
-        stream: &Stream,
-        first: u64,
-        count: usize,
-    ) -> ScoreResult<()> {
-        if count == 0 {
-            return Err(ScoreError::ZeroCandidates { operation });
-        }
-        self.check(stream)?;
-        check_range(first, count)
     }
 
     /// Splits the work into tasks of [`TASK`] candidates on rayon's pool.
@@ -210,8 +131,17 @@ impl Scorer for FusedScorer {
         self.model.param_len()
     }
 
-    /// Given parameters through the fused kernel (no candidates: nothing to do).
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+    fn model_name(&self) -> &str {
+        self.model.name()
+    }
+
+    /// Given parameters through the fused kernel.
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError> {
         self.check_params(params, out.len())?;
         if !out.is_empty() {
             self.run(Source::Params(params), Sink::Scores(out, want_grad));
@@ -226,11 +156,21 @@ impl Scorer for FusedScorer {
         first: u64,
         want_grad: bool,
         out: &mut [Score],
-    ) -> SelectResult<()> {
-        self.check(stream)?;
-        check_range(first, out.len())?;
+    ) -> Result<(), ScoreError> {
+        self.check_stream(stream)?;
+        ScoreError::check_range(first, out.len())?;
         if !out.is_empty() {
             self.run(Source::Stream(stream, first), Sink::Scores(out, want_grad));
+        }
+        Ok(())
+    }
+
+    /// The loss-only kernel: no accuracy, no gradient.
+    fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> Result<(), ScoreError> {
+        self.check_stream(stream)?;
+        ScoreError::check_range(first, out.len())?;
+        if !out.is_empty() {
+            self.run(Source::Stream(stream, first), Sink::Loss(out));
         }
         Ok(())
     }

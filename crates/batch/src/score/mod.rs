@@ -6,13 +6,14 @@
 //!   compiled per ISA. Implements [`Scorer`](initsift_init::select::Scorer), so every
 //!   selection strategy runs on it.
 //! - The generic path for any MLP on any data set is [`crate::mlp`].
+//! - [`scorer_for`] picks between them (and the engine, on request).
 
+mod choose;
 mod error;
 mod fused;
 mod generate;
 pub mod math;
 mod xor;
 
-pub(crate) use error::check_range;
-pub use error::{ScoreError, ScoreResult};
+pub use choose::{ScorerPath, scorer_for, scorer_with};
 pub use fused::{FusedScorer, LANES};

@@ -7,7 +7,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::error::{SelectError, SelectResult};
+use super::error::ScoreError;
 use crate::stream::Stream;
 
 /// What a scorer says of one candidate at initialization.
@@ -22,20 +22,36 @@ pub struct Score {
 }
 
 impl Score {
+    /// A score with every field NaN: the filler of buffers a scorer writes into, never a
+    /// winner.
+    pub const NAN: Score = Score {
+        loss: f32::NAN,
+        grad_norm: f32::NAN,
+        accuracy: f32::NAN,
+    };
+
     /// True when the loss (and a requested gradient norm) is finite: only such scores can win.
     pub fn is_finite(&self, want_grad: bool) -> bool {
         self.loss.is_finite() && (!want_grad || self.grad_norm.is_finite())
     }
 }
 
-/// Scores candidate initializations. Implemented by the engine ([`EngineScorer`]) and by the
-/// fused SIMD kernels of initsift-batch, which tests hold to the engine.
+/// Scores candidate initializations: the API every scorer shares. Implemented by the engine
+/// ([`EngineScorer`]) and by the fused and batched kernels of initsift-batch (whose
+/// `scorer_for` picks among them), which tests hold to the engine.
+///
+/// Zero candidates (an empty `out`) is not an error: there is nothing to do.
 pub trait Scorer: Sync {
     /// Parameters per candidate.
     fn param_len(&self) -> usize;
 
     /// Scores the parameter vectors concatenated in `params` (`out.len()` of them).
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()>;
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError>;
 
     /// Scores candidates `first, first + 1, …` of `stream` (`out.len()` of them). The default
     /// regenerates their parameters and calls [`Scorer::score_params`]; fused kernels generate
@@ -46,21 +62,50 @@ pub trait Scorer: Sync {
         first: u64,
         want_grad: bool,
         out: &mut [Score],
-    ) -> SelectResult<()> {
+    ) -> Result<(), ScoreError> {
         self.check_stream(stream)?;
+        ScoreError::check_range(first, out.len())?;
         let mut params = vec![0.0f32; out.len() * self.param_len()];
         stream.par_fill_batch(first, &mut params)?;
         self.score_params(&params, want_grad, out)
     }
 
+    /// The initial losses of candidates `first, first + 1, …` of `stream`, one per element of
+    /// `out`. The default keeps the loss of [`Scorer::score_stream`]; kernels with a cheaper
+    /// loss-only pass override it.
+    fn losses(&self, stream: &Stream, first: u64, out: &mut [f32]) -> Result<(), ScoreError> {
+        let mut scores = vec![Score::NAN; out.len()];
+        self.score_stream(stream, first, false, &mut scores)?;
+        out.iter_mut().zip(&scores).for_each(|(o, s)| *o = s.loss);
+        Ok(())
+    }
+
+    /// The model's name, for errors.
+    fn model_name(&self) -> &str;
+
     /// Checks that `stream` makes candidates of this scorer's length.
-    fn check_stream(&self, stream: &Stream) -> SelectResult<()> {
+    fn check_stream(&self, stream: &Stream) -> Result<(), ScoreError> {
         if stream.param_len() != self.param_len() {
-            return Err(SelectError::Mismatch(format!(
-                "the stream makes {} parameters per candidate, the scorer's model has {}",
-                stream.param_len(),
-                self.param_len()
-            )));
+            return Err(ScoreError::ParamLength {
+                source_name: format!("the stream of plan {}", stream.plan().name),
+                model: self.model_name().to_string(),
+                expected: self.param_len(),
+                actual: stream.param_len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that `params` holds `count` candidates of this scorer's length.
+    fn check_params(&self, params: &[f32], count: usize) -> Result<(), ScoreError> {
+        let p = self.param_len();
+        if params.len() != count * p {
+            return Err(ScoreError::ParamLength {
+                source_name: format!("a buffer of {} values for {count} candidates", params.len()),
+                model: self.model_name().to_string(),
+                expected: p,
+                actual: params.len() / count.max(1),
+            });
         }
         Ok(())
     }
@@ -82,6 +127,7 @@ pub struct EngineScorer {
     y: Array2<f32>,
     rule: AccuracyRule,
     param_len: usize,
+    model: String,
 }
 
 impl EngineScorer {
@@ -92,25 +138,8 @@ impl EngineScorer {
         loss: Loss,
         x: ArrayView2<'_, f32>,
         y: ArrayView2<'_, f32>,
-    ) -> SelectResult<Self> {
-        if x.ncols() != spec.input_dim() {
-            return Err(initsift_nn::Error::DataWidth {
-                model: spec.name().to_string(),
-                expected: spec.input_dim(),
-                actual: x.ncols(),
-            }
-            .into());
-        }
-        if y.nrows() != x.nrows() || y.ncols() != spec.output_dim() || x.nrows() == 0 {
-            return Err(SelectError::Mismatch(format!(
-                "targets {}x{} do not fit {} input rows and model {}'s {} outputs",
-                y.nrows(),
-                y.ncols(),
-                x.nrows(),
-                spec.name(),
-                spec.output_dim()
-            )));
-        }
+    ) -> Result<Self, ScoreError> {
+        check_data(spec, x, y)?;
         let mut graph = Graph::new();
         let xi = graph
             .input(Shape::new(x.nrows(), x.ncols()))
@@ -136,6 +165,7 @@ impl EngineScorer {
             y: y.to_owned(),
             rule: loss.accuracy_rule(spec.output_dim()),
             param_len: spec.param_len(),
+            model: spec.name().to_string(),
         })
     }
 
@@ -162,15 +192,18 @@ impl Scorer for EngineScorer {
         self.param_len
     }
 
-    fn score_params(&self, params: &[f32], want_grad: bool, out: &mut [Score]) -> SelectResult<()> {
+    fn model_name(&self) -> &str {
+        &self.model
+    }
+
+    fn score_params(
+        &self,
+        params: &[f32],
+        want_grad: bool,
+        out: &mut [Score],
+    ) -> Result<(), ScoreError> {
         let p = self.param_len;
-        if params.len() != out.len() * p {
-            return Err(SelectError::Mismatch(format!(
-                "{} parameter values for {} candidates of {p}",
-                params.len(),
-                out.len()
-            )));
-        }
+        self.check_params(params, out.len())?;
         out.par_chunks_mut(CHUNK)
             .zip(params.par_chunks(CHUNK * p))
             .for_each_init(
@@ -183,4 +216,36 @@ impl Scorer for EngineScorer {
             );
         Ok(())
     }
+}
+
+/// Checks that inputs `x` and targets `y` fit `spec` (as every scorer and the Trainer take
+/// them): `x` has the model's input width and at least one row, `y` one row per input row and
+/// the model's output width.
+pub fn check_data(
+    spec: &ModelSpec,
+    x: ArrayView2<'_, f32>,
+    y: ArrayView2<'_, f32>,
+) -> Result<(), ScoreError> {
+    if x.ncols() != spec.input_dim() {
+        return Err(ScoreError::DataWidth {
+            model: spec.name().to_string(),
+            expected: spec.input_dim(),
+            actual: x.ncols(),
+        });
+    }
+    let reason = if x.nrows() == 0 {
+        "the data has no rows".to_string()
+    } else if y.nrows() != x.nrows() || y.ncols() != spec.output_dim() {
+        format!(
+            "{}x{} targets for {} input rows and model {}'s {} outputs",
+            y.nrows(),
+            y.ncols(),
+            x.nrows(),
+            spec.name(),
+            spec.output_dim()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ScoreError::Targets { reason })
 }
