@@ -3,11 +3,10 @@
 //! draw is the stream's own candidates, and `zeros` never succeeds.
 
 use experiments::grid::{
-    Grid, OptimizerId, RunOptions, SchemeId, SelectionId, Source, choose, run_cells,
+    Grid, OptimizerId, RunOptions, SchemeId, SelectionId, Source, choose, run_cells, xor_scorer,
 };
 use initsift_batch::Isa;
 use initsift_batch::lockstep::Preset;
-use initsift_batch::score::FusedScorer;
 use initsift_init::Stream;
 use initsift_init::select::{EngineScorer, Score, Scorer};
 use initsift_nn::Loss;
@@ -28,12 +27,7 @@ fn engine(preset: Preset) -> EngineScorer {
 }
 
 fn losses(scorer: &dyn Scorer, stream: &Stream, first: u64, n: usize) -> Vec<f32> {
-    let zero = Score {
-        loss: 0.0,
-        grad_norm: 0.0,
-        accuracy: 0.0,
-    };
-    let mut out = vec![zero; n];
+    let mut out = vec![Score::NAN; n];
     scorer.score_stream(stream, first, false, &mut out).unwrap();
     out.iter().map(|s| s.loss).collect()
 }
@@ -46,8 +40,8 @@ fn best_of_k_is_the_minimum_of_k_fresh_draws() {
         (Preset::Relu2, SchemeId::XavierUniform),
         (Preset::Relu1, SchemeId::Orthogonal),
     ] {
-        let fused = FusedScorer::with_isa(preset, Loss::Mse, Some(isa)).unwrap();
-        let src = Source::new(preset, scheme, &fused, 3).unwrap();
+        let fused = xor_scorer(preset, isa).unwrap();
+        let src = Source::new(preset, scheme, fused.as_ref(), 3).unwrap();
         let (k, runs) = (50usize, 20usize);
         let chosen = choose(&src, SelectionId::BestOf { k: k as u64 }, runs).unwrap();
         assert_eq!(chosen.draws, (k * runs) as u64);
@@ -75,8 +69,8 @@ fn best_of_k_is_the_minimum_of_k_fresh_draws() {
 fn percentile_picks_lie_at_or_below_the_sample_quantile() {
     let isa = Isa::select(None).unwrap();
     let preset = Preset::Relu1;
-    let fused = FusedScorer::with_isa(preset, Loss::Mse, Some(isa)).unwrap();
-    let src = Source::new(preset, SchemeId::KaimingNormal, &fused, 4).unwrap();
+    let fused = xor_scorer(preset, isa).unwrap();
+    let src = Source::new(preset, SchemeId::KaimingNormal, fused.as_ref(), 4).unwrap();
     let (pct, n, runs) = (10u32, 200u64, 40usize);
     let chosen = choose(&src, SelectionId::Percentile { p: pct, n }, runs).unwrap();
     assert_eq!(chosen.draws, n * runs as u64);
@@ -110,8 +104,8 @@ fn percentile_picks_lie_at_or_below_the_sample_quantile() {
 fn the_plain_draw_is_the_streams_own_candidates() {
     let isa = Isa::select(None).unwrap();
     let preset = Preset::Relu2;
-    let fused = FusedScorer::with_isa(preset, Loss::Mse, Some(isa)).unwrap();
-    let src = Source::new(preset, SchemeId::Sparse, &fused, 6).unwrap();
+    let fused = xor_scorer(preset, isa).unwrap();
+    let src = Source::new(preset, SchemeId::Sparse, fused.as_ref(), 6).unwrap();
     let chosen = choose(&src, SelectionId::Random, 33).unwrap();
     let stream = src.stream("random");
     for r in 0..33 {

@@ -5,10 +5,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::lockstep::Preset;
+use initsift_batch::score::{ScorerPath, scorer_with};
+use initsift_batch::{Isa, XOR_X};
 use initsift_init::select::{
-    Origin, PercentilePick, Pick, Score, Scorer, Side, Status, Strategy, Threshold, select,
+    Adaptive, BestOfN, Diversity, GradientFilter, Informed, MultiObjective, Percentile,
+    PercentilePick, Score, Scorer, Side, Status, Strategy, Threshold, Transfer, select,
 };
 use initsift_init::{CompiledPlan, Stream};
+use initsift_nn::Loss;
+use ndarray::Array2;
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -17,6 +22,21 @@ use rayon::prelude::*;
 use super::{SchemeId, SelectionId};
 use crate::stats::percentile;
 use crate::xor::derive_seed;
+
+/// The scorer of a preset's initial MSE on the XOR points: initsift-batch's one scorer entry,
+/// which picks the fused kernel here, on `isa`.
+pub fn xor_scorer(preset: Preset, isa: Isa) -> Result<Box<dyn Scorer + Send>> {
+    let x = Array2::from_shape_vec((XOR_X.len(), 2), XOR_X.iter().flatten().copied().collect())?;
+    let y = Array2::from_shape_vec((XOR_X.len(), preset.outputs()), preset.targets())?;
+    Ok(scorer_with(
+        ScorerPath::Auto,
+        Some(isa),
+        &preset.spec(),
+        Loss::Mse,
+        x.view(),
+        y.view(),
+    )?)
+}
 
 /// The inits a selection chose for a cell's runs, and what choosing them cost.
 #[derive(Debug, Clone)]
@@ -76,12 +96,7 @@ impl<'a> Source<'a> {
             priors: Vec::new(),
         };
         let pilot = src.stream("gradient-pilot");
-        let zero = Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0,
-        };
-        let mut scores = vec![zero; GRAD_PILOT];
+        let mut scores = vec![Score::NAN; GRAD_PILOT];
         scorer.score_stream(&pilot, 0, true, &mut scores)?;
         let norms: Vec<f64> = scores
             .iter()
@@ -91,17 +106,18 @@ impl<'a> Source<'a> {
         src.grad_window = (percentile(&norms, 10.0), percentile(&norms, 90.0));
         let related = src.stream("transfer-priors");
         let picks = select(
-            &Strategy::BestOfN {
+            &BestOfN {
                 n: PRIOR_POOL,
                 count: PRIORS,
-            },
+            }
+            .into(),
             scorer,
             &related,
         )?;
         src.priors = picks
             .picks
             .iter()
-            .map(|p| p.origin.params(&related, &[]))
+            .map(|p| p.params(&related))
             .collect::<Result<_, _>>()?;
         Ok(src)
     }
@@ -122,28 +138,19 @@ pub fn choose(src: &Source<'_>, selection: SelectionId, runs: usize) -> Result<C
     let p = src.preset.param_len();
     let label = selection.to_string();
     let stream = src.stream(&label);
-    let zero = Score {
-        loss: 0.0,
-        grad_norm: 0.0,
-        accuracy: 0.0,
-    };
     let (inits, scores, draws) = match selection {
         SelectionId::Random => {
             let mut inits = vec![0.0f32; runs * p];
             stream.par_fill_batch(0, &mut inits)?;
-            let mut scores = vec![zero; runs];
+            let mut scores = vec![Score::NAN; runs];
             src.scorer.score_params(&inits, false, &mut scores)?;
             (inits, scores, runs as u64)
         }
         SelectionId::BestOf { k } => {
-            let sel = select(
-                &Strategy::BestOfN { n: k, count: runs },
-                src.scorer,
-                &stream,
-            )?;
+            let sel = select(&BestOfN { n: k, count: runs }.into(), src.scorer, &stream)?;
             let mut inits = Vec::with_capacity(runs * p);
             for pick in &sel.picks {
-                inits.extend(regenerate(src, &stream, pick)?);
+                inits.extend(pick.params(&stream)?);
             }
             let scores = sel.picks.iter().map(|pick| pick.score).collect();
             (inits, scores, sel.draws)
@@ -158,68 +165,66 @@ pub fn choose(src: &Source<'_>, selection: SelectionId, runs: usize) -> Result<C
     })
 }
 
-fn regenerate(src: &Source<'_>, stream: &Stream, pick: &Pick) -> Result<Vec<f32>> {
-    let params = match &pick.origin {
-        Origin::Stream { candidate } if candidate.seed != stream.seed() => {
-            Stream::from_compiled(src.plan.clone(), candidate.seed).candidate(candidate.index)
-        }
-        origin => origin.params(stream, &src.priors)?,
-    };
-    Ok(params)
-}
-
 /// The strategy a per-run rule runs on each run's own stream, and how to read its result.
 fn strategy(src: &Source<'_>, selection: SelectionId) -> Result<Strategy> {
     Ok(match selection {
-        SelectionId::Percentile { p, n } => Strategy::Percentile {
+        SelectionId::Percentile { p, n } => Percentile {
             n,
             percentile: f64::from(p),
             pick: PercentilePick::Uniform,
             count: 1,
-        },
-        SelectionId::GradFilter { n } => Strategy::GradientFilter {
+        }
+        .into(),
+        SelectionId::GradFilter { n } => GradientFilter {
             n,
             min: src.grad_window.0,
             max: src.grad_window.1,
             count: 1,
-        },
+        }
+        .into(),
         SelectionId::MultiObjective { weighting, n } => {
             let (w_loss, w_grad, w_param) = weighting.weights();
-            Strategy::MultiObjective {
+            MultiObjective {
                 n,
                 w_loss,
                 w_grad,
                 w_param,
                 count: 1,
             }
+            .into()
         }
-        SelectionId::Diversity { n } => Strategy::Diversity {
+        SelectionId::Diversity { n } => Diversity {
             n,
             percentile: 10.0,
-            k: 5,
-        },
-        SelectionId::Adaptive { n } => Strategy::Adaptive {
+            count: 5,
+        }
+        .into(),
+        SelectionId::Adaptive { n } => Adaptive {
             side: Side::Below,
             threshold: Threshold::BestOfPilot { pilot: n / 2 },
             count: 1,
             budget: n - n / 2,
-        },
-        SelectionId::Refine { n } => Strategy::Refine {
+        }
+        .into(),
+        SelectionId::Refine { n } => initsift_init::select::Refine {
             n: n / 2,
             rounds: 5,
             per_round: n / 10,
             radius: 0.1,
             shrink: 0.5,
-        },
-        SelectionId::Informed { n } => Strategy::Informed {
+        }
+        .into(),
+        SelectionId::Informed { n } => Informed {
             rounds: 4,
             per_round: n / 5,
             elite: 0.1,
-        },
-        SelectionId::Transfer { n } => Strategy::Transfer {
+        }
+        .into(),
+        SelectionId::Transfer { n } => Transfer {
             n,
             priors: src.priors.clone(),
-        },
+        }
+        .into(),
         SelectionId::Random | SelectionId::BestOf { .. } => {
             bail!("{selection} is not a per-run rule")
         }
@@ -254,7 +259,7 @@ fn per_run(
                 }
                 _ => &sel.picks[0],
             };
-            let params = regenerate(src, &stream, pick)?;
+            let params = pick.params(&stream)?;
             Ok((params, pick.score, sel.draws + pilot_draws(selection)))
         })
         .collect();

@@ -18,7 +18,7 @@ mod scheme;
 mod selection;
 mod summary;
 
-pub use choose::{Chosen, Source, choose};
+pub use choose::{Chosen, Source, choose, xor_scorer};
 pub use optimizer::{LR_FACTORS, OptimizerId};
 pub use run::{CellResult, RunOptions, RunRecord, run_cells};
 pub use scheme::SchemeId;

@@ -9,10 +9,8 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use initsift_batch::Isa;
 use initsift_batch::lockstep::Lockstep;
-use initsift_batch::score::FusedScorer;
-use initsift_nn::Loss;
 
-use super::{Cell, CellSummary, SelectionId, Source, choose, summarize};
+use super::{Cell, CellSummary, SelectionId, Source, choose, summarize, xor_scorer};
 
 /// What every cell of a run shares.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +74,8 @@ pub fn run_cells(cells: &[Cell], opts: RunOptions) -> Result<Vec<CellResult>> {
             .expect("non-empty")
             .first()
             .expect("non-empty")];
-        let scorer = FusedScorer::with_isa(first.preset, Loss::Mse, Some(opts.isa))?;
-        let src = Source::new(first.preset, first.scheme, &scorer, opts.seed)?;
+        let scorer = xor_scorer(first.preset, opts.isa)?;
+        let src = Source::new(first.preset, first.scheme, scorer.as_ref(), opts.seed)?;
         for (&selection, members) in selections {
             bar.set_message(format!("{}/{}/{selection}", first.preset, first.scheme));
             let chosen = choose(&src, selection, opts.runs).with_context(|| {

@@ -695,7 +695,10 @@ pub fn write_xor_grid(
     }
     let mut staged = out.stage();
     // Compact: thousands of cells come to several megabytes pretty-printed.
-    staged.write(&format!("{NAME}.json"), serde_json::to_string(&doc)?.as_bytes())?;
+    staged.write(
+        &format!("{NAME}.json"),
+        serde_json::to_string(&doc)?.as_bytes(),
+    )?;
     staged.write(&format!("{NAME}.md"), md.as_bytes())?;
     for (f, svg) in &figures {
         staged.write(f, svg.as_bytes())?;
