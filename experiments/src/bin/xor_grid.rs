@@ -2,7 +2,7 @@
 //! schemes × selection rules × optimizers (with an LR grid), total time to success counting
 //! sampling, and the proposal's other selection variants at matched budgets.
 //!
-//! `cargo run --release -p experiments --bin xor_grid -- --runs 1000 --seed 2025`
+//! `cargo run --release -p experiments --bin xor_grid -- --runs 2000 --seed 2025`
 
 use std::time::Instant;
 
@@ -33,7 +33,7 @@ struct Args {
 }
 
 /// Runs per cell by default: the whole grid then fits in 10 minutes on 2 cores.
-const DEFAULT_RUNS: &str = "1000";
+const DEFAULT_RUNS: &str = "2000";
 
 fn main() -> Result<()> {
     let matches = Args::command()
