@@ -64,7 +64,7 @@ impl Slice {
         let u: Vec<f64> = u.iter().map(|&x| f64::from(x)).collect();
         let v: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
         let (nu, nv) = (norm(&u), norm(&v));
-        if !(nu > 0.0 && nu.is_finite()) || !(nv > 0.0 && nv.is_finite()) {
+        if !(nu > 0.0 && nu.is_finite() && nv > 0.0 && nv.is_finite()) {
             return Err(BasinError::ZeroDirection);
         }
         let cos = dot(&u, &v) / (nu * nv);

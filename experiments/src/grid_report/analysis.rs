@@ -43,7 +43,7 @@ impl<'a> Index<'a> {
             }
         }
         let mut costs = HashMap::new();
-        for (&(p, s, o, _), _) in &cells {
+        for &(p, s, o, _) in cells.keys() {
             let (ss, d) = score[&(p, s)];
             let (ts, ep) = train[&(p, o)];
             costs.insert(
