@@ -181,6 +181,17 @@ fn bound(index: &Index<'_>, p: Preset, o: OptimizerId) -> Option<Bound> {
     })
 }
 
+/// Whether selection stayed within §5.3's bound, or the bound says nothing.
+fn bound_verdict(b: &Bound) -> &'static str {
+    match (b.bound, b.achieved_ratio) {
+        (Some(x), _) if x.alpha <= 0.0 => "no bound: epochs do not grow with distance",
+        (Some(x), _) if x.best_possible_epochs <= 0.0 => "vacuous: the line is below 0 epochs there",
+        (Some(x), Some(a)) if a < x.improvement_ratio => "selection beat the bound",
+        (Some(_), Some(_)) => "within the bound",
+        _ => "–",
+    }
+}
+
 fn fmt_break_even(b: BreakEven) -> String {
     match b {
         BreakEven::Never => "never pays".into(),
@@ -445,6 +456,7 @@ pub fn write_cost_benefit(
                     .map_or("–".into(), |x| format!("{:.2}", x.improvement_ratio)),
                 b.achieved_ratio.map_or("–".into(), |x| format!("{x:.2}")),
                 b.achieved_by.map_or("–".into(), |k| format!("best_of_{k}")),
+                bound_verdict(b).to_string(),
             ]
         })
         .collect();
@@ -458,6 +470,7 @@ pub fn write_cost_benefit(
             "bound ratio",
             "achieved ratio",
             "by",
+            "verdict",
         ],
         &rows,
     ));
