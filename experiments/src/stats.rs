@@ -6,6 +6,8 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 
+use crate::seed::derive_seed;
+
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
@@ -262,6 +264,49 @@ pub fn least_squares_r2(rows: &[Vec<f64>], y: &[f64]) -> f64 {
     1.0 - ss_res / ss_tot
 }
 
+/// One correlation across runs with its bootstrap 95 % intervals (JSON keys: x, y, n,
+/// pearson_r, pearson_ci95, r2, spearman_rho, spearman_ci95).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correlation {
+    /// What is on the x axis.
+    pub x: &'static str,
+    /// What is on the y axis.
+    pub y: &'static str,
+    /// Pairs.
+    pub n: usize,
+    /// Pearson's r.
+    pub pearson_r: f64,
+    /// Its bootstrap 95 % interval.
+    pub pearson_ci95: Option<(f64, f64)>,
+    /// r².
+    pub r2: f64,
+    /// Spearman's ρ.
+    pub spearman_rho: f64,
+    /// Its bootstrap 95 % interval.
+    pub spearman_ci95: Option<(f64, f64)>,
+}
+
+impl Correlation {
+    /// Pearson and Spearman of `ys` on `xs`, each with a 1000-resample pairs bootstrap seeded
+    /// from `seed`.
+    pub fn of(x: &'static str, y: &'static str, xs: &[f64], ys: &[f64], seed: u64) -> Self {
+        let r = pearson(xs, ys);
+        let boot = |stat: fn(&[f64], &[f64]) -> f64, label| {
+            bootstrap_pairs_ci(xs, ys, stat, 1000, derive_seed(seed, label))
+        };
+        Self {
+            x,
+            y,
+            n: xs.len(),
+            pearson_r: r,
+            pearson_ci95: boot(pearson, "pearson"),
+            r2: r * r,
+            spearman_rho: spearman(xs, ys),
+            spearman_ci95: boot(spearman, "spearman"),
+        }
+    }
+}
+
 /// How a figure of the write-up compares with ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -329,16 +374,6 @@ pub fn stat_verdict(
         Verdict::NotConsistent
     };
     Some((v, ci))
-}
-
-/// [`stat_verdict`] for the median.
-pub fn median_verdict(
-    paper_value: f64,
-    paper_n: usize,
-    ours: &[f64],
-    seed: u64,
-) -> Option<(Verdict, (f64, f64))> {
-    stat_verdict(paper_value, paper_n, ours, median, seed)
 }
 
 #[cfg(test)]
@@ -464,13 +499,13 @@ mod tests {
         assert_eq!(rate_verdict(50, 50, 0.85).0, Verdict::NotConsistent);
         let ours: Vec<f64> = (0..10_000).map(|i| f64::from(100 + i % 41)).collect();
         assert_eq!(
-            median_verdict(120.0, 50, &ours, 3).unwrap().0,
+            stat_verdict(120.0, 50, &ours, median, 3).unwrap().0,
             Verdict::Consistent
         );
         assert_eq!(
-            median_verdict(49.0, 50, &ours, 3).unwrap().0,
+            stat_verdict(49.0, 50, &ours, median, 3).unwrap().0,
             Verdict::NotConsistent
         );
-        assert!(median_verdict(1.0, 50, &[], 3).is_none());
+        assert!(stat_verdict(1.0, 50, &[], median, 3).is_none());
     }
 }

@@ -3,18 +3,18 @@
 //! out exactly, every run must end as it does in PyTorch, and the 100-draw initial-loss scans
 //! must round to the printed values and give the printed initial-accuracy shares.
 
-use experiments::writeup::{self, XOR_SINGLE_PUBLISHED, XOR_TWO_LAYER_PUBLISHED};
+use experiments::writeup::{self, StudyId};
 use initsift_batch::Isa;
 
-fn check(
-    study: &str,
-    published: &[(&str, writeup::Published)],
-    scan: [f64; 5],
-    accuracy_pct: [f64; 4],
-) {
+fn check(id: StudyId) {
+    let study = id.name();
+    let published = id.published().expect("printed figures");
+    let p = published.scan;
+    let scan = [p.mean, p.median, p.p25, p.min, p.max];
+    let accuracy_pct = p.accuracy_pct.map(|a| a as f64);
     for isa in Isa::available() {
-        let replay = writeup::replay(study, isa, published).unwrap();
-        assert_eq!(replay.arms.len(), published.len(), "{study}: arms");
+        let replay = writeup::replay(id, isa).unwrap();
+        assert_eq!(replay.arms.len(), published.arms.len(), "{study}: arms");
         for arm in &replay.arms {
             assert!(
                 arm.matches_published(),
@@ -55,22 +55,12 @@ fn check(
 
 #[test]
 fn relu1_tables_come_out_as_published() {
-    check(
-        "xor_single",
-        XOR_SINGLE_PUBLISHED,
-        [0.581, 0.468, 0.325, 0.072, 1.85],
-        [3.0, 23.0, 51.0, 23.0],
-    );
+    check(StudyId::XorSingle);
 }
 
 #[test]
 fn relu2_tables_come_out_as_published() {
-    check(
-        "xor_two_layer",
-        XOR_TWO_LAYER_PUBLISHED,
-        [1.36, 0.908, 0.644, 0.326, 5.63],
-        [0.0, 11.0, 74.0, 15.0],
-    );
+    check(StudyId::XorTwoLayer);
 }
 
 /// The abs1 runs behind the convergence-time article: "3,445 epochs → 3,345 rows", mean trace
@@ -79,7 +69,7 @@ fn relu2_tables_come_out_as_published() {
 #[test]
 fn abs1_trace_statistics_come_out_as_published() {
     for isa in Isa::available() {
-        let r = writeup::replay_traces("abs_distance", isa).unwrap();
+        let r = writeup::replay_traces(isa).unwrap();
         assert_eq!(
             (r.runs, r.same_as_torch, r.converged),
             (100, 100, 100),
@@ -99,10 +89,21 @@ fn abs1_trace_statistics_come_out_as_published() {
     }
 }
 
+/// Every study id finds its runs in the fixture, each init has its recipe's preset's length,
+/// and only the traced abs1 runs lack printed arm figures.
 #[test]
-fn unknown_studies_are_errors() {
-    let err = writeup::load("xor_three").unwrap_err().to_string();
-    assert!(err.contains("xor_three"), "{err}");
-    let err = writeup::recipe("xor_three").unwrap_err().to_string();
-    assert!(err.contains("xor_three"), "{err}");
+fn every_study_has_runs_of_its_recipe() {
+    for id in StudyId::ALL {
+        let (runs, _) = writeup::load(id).unwrap();
+        assert_eq!(runs.study, id.name());
+        let n = writeup::recipe(id).preset.param_len();
+        for arm in &runs.arms {
+            assert!(arm.runs.iter().all(|r| r.init.len() == n), "{}", id.name());
+        }
+        assert_eq!(id.published().is_none(), id == StudyId::AbsDistance);
+    }
+    let err = writeup::replay(StudyId::AbsDistance, Isa::Portable)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("abs_distance"), "{err}");
 }

@@ -5,6 +5,8 @@
 //! tensor's dtype; and a per-element update over `f32` that the lockstep trainer can run in
 //! SIMD lanes with exactly the same arithmetic.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -220,6 +222,71 @@ impl OptimizerConfig {
             state: vec![vec![0.0; n]; slots],
             steps: 0,
         })
+    }
+}
+
+impl OptimizerConfig {
+    /// torch.optim's class name: `SGD`, `Adam`, `AdamW` or `RMSprop`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sgd(_) => "SGD",
+            Self::Adam(_) => "Adam",
+            Self::AdamW(_) => "AdamW",
+            Self::RmsProp(_) => "RMSprop",
+        }
+    }
+}
+
+/// The recipe as a report states it: the class name, the learning rate and the
+/// hyper-parameters that define it (momentum, betas, alpha), then any other that differs from
+/// PyTorch's default. `SGD(lr 0.1, no momentum)`, `Adam(lr 0.01, betas (0.9, 0.99))`. The
+/// alternate form `{:#}` is the short name prose uses: `SGD lr 0.1`.
+impl fmt::Display for OptimizerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return write!(f, "{} lr {}", self.name(), self.lr());
+        }
+        write!(f, "{}(lr {}", self.name(), self.lr())?;
+        let (eps, weight_decay) = match *self {
+            Self::Sgd(o) => {
+                if o.momentum == 0.0 {
+                    f.write_str(", no momentum")?;
+                } else {
+                    write!(f, ", momentum {}", o.momentum)?;
+                }
+                if o.dampening != 0.0 {
+                    write!(f, ", dampening {}", o.dampening)?;
+                }
+                if o.nesterov {
+                    f.write_str(", nesterov")?;
+                }
+                (None, o.weight_decay)
+            }
+            Self::Adam(o) | Self::AdamW(o) => {
+                write!(f, ", betas ({}, {})", o.beta1, o.beta2)?;
+                if o.amsgrad {
+                    f.write_str(", amsgrad")?;
+                }
+                (Some(o.eps), o.weight_decay)
+            }
+            Self::RmsProp(o) => {
+                write!(f, ", alpha {}", o.alpha)?;
+                if o.momentum != 0.0 {
+                    write!(f, ", momentum {}", o.momentum)?;
+                }
+                if o.centered {
+                    f.write_str(", centered")?;
+                }
+                (Some(o.eps), o.weight_decay)
+            }
+        };
+        if let Some(eps) = eps.filter(|&e| e != 1e-8) {
+            write!(f, ", eps {eps:e}")?;
+        }
+        if weight_decay != 0.0 {
+            write!(f, ", weight decay {weight_decay}")?;
+        }
+        f.write_str(")")
     }
 }
 

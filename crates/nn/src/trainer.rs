@@ -6,6 +6,8 @@
 //! no rule stops reports the maximum. The final loss and accuracy are measured at the
 //! post-step parameters.
 
+use std::fmt;
+
 use initsift_tensor::{Graph, NodeId, Shape, Values};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::SeedableRng;
@@ -53,6 +55,28 @@ impl StopRules {
     }
 }
 
+/// The rules as a report states them: `at most 800 epochs; stop at loss < 1e-7 or after 11
+/// epochs without a new minimum (plateau 1e-24 / 10)`.
+impl fmt::Display for StopRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at most {} epochs", self.max_epochs)?;
+        let plateau = self.plateau.map(|p| {
+            format!(
+                "after {} epochs without a new minimum (plateau {:e} / {})",
+                p.patience + 1,
+                p.min_delta,
+                p.patience
+            )
+        });
+        match (self.loss_below, plateau) {
+            (Some(l), Some(p)) => write!(f, "; stop at loss < {l:e} or {p}"),
+            (Some(l), None) => write!(f, "; stop at loss < {l:e}"),
+            (None, Some(p)) => write!(f, "; stop {p}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 /// Why a run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -65,6 +89,24 @@ pub enum StopReason {
     MaxEpochs,
     /// The loss became NaN or infinite.
     Diverged,
+}
+
+impl StopReason {
+    /// The one text form, as serde writes it: `converged`, `plateau`, `max_epochs`, `diverged`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Converged => "converged",
+            Self::Plateau => "plateau",
+            Self::MaxEpochs => "max_epochs",
+            Self::Diverged => "diverged",
+        }
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The stop rules' state over one run; shared with the lockstep trainer so both count alike.

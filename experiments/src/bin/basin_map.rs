@@ -14,7 +14,7 @@ use experiments::basin::{BasinMap, Mark, Outcome, Slice, render_epochs, render_o
 use experiments::basin_report::{SliceReport, write_basin_map};
 use experiments::cli::Common;
 use experiments::grid::{OptimizerId, SchemeId, parse_preset, stop_rules};
-use experiments::xor::derive_seed;
+use experiments::seed::derive_seed;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
 use initsift_init::Stream;
 use initsift_nn::Loss;

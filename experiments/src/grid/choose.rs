@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use super::{SchemeId, SelectionId};
 use crate::stats::percentile;
-use crate::xor::derive_seed;
+use crate::seed::derive_seed;
 
 /// The scorer of a preset's initial MSE on the XOR points: initsift-batch's one scorer entry,
 /// which picks the fused kernel here, on `isa`.

@@ -8,77 +8,10 @@ use initsift_batch::score::FusedScorer;
 use initsift_init::select::{Score, Scorer};
 use serde::Serialize;
 
-use super::{load, recipe, train_arm};
+use super::{Published, StudyId, load, recipe, train_arm};
 use crate::report::md_table;
 use crate::stats::{mean, percentile};
-use crate::study::PaperScan;
 use crate::xor::{LossStats, writeup_accuracy_buckets};
-
-/// An arm's figures as the write-up prints them (epochs are `int(np.percentile(...))` over all
-/// 50 runs, failures included).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Published {
-    /// Successful runs of 50.
-    pub successes: u64,
-    /// Median epochs, if printed.
-    pub median_epochs: Option<u64>,
-    /// Fewest and most epochs, if printed.
-    pub range: Option<(u64, u64)>,
-    /// 10th-percentile epochs, if printed.
-    pub p10_epochs: Option<u64>,
-    /// Runs with a mirror pair, if printed (the reference counts runs with final accuracy
-    /// ≥ 0.75 whose first-layer weight rows have cosine < −0.95).
-    pub mirror_pairs: Option<u64>,
-}
-
-/// The relu1 study's printed figures (results file §3.2: success, and median and range of epochs
-/// over all 50 runs; mirror pairs from its "Mirror weight symmetry" lines), by our arm names.
-pub const XOR_SINGLE_PUBLISHED: &[(&str, Published)] = &[
-    ("control", printed(29, 123, (33, 275), Some(29))),
-    ("below_0.468", printed(35, 101, (29, 176), None)),
-    ("below_0.325", printed(43, 105, (20, 160), None)),
-    ("below_0.0724", printed(50, 49, (25, 99), Some(50))),
-    ("above_0.468", printed(14, 105, (32, 259), None)),
-];
-
-/// The relu2 study's printed figures (success and 10th-percentile epochs over all 50 runs).
-pub const XOR_TWO_LAYER_PUBLISHED: &[(&str, Published)] = &[
-    (
-        "control",
-        Published {
-            successes: 10,
-            median_epochs: None,
-            range: None,
-            p10_epochs: Some(410),
-            mirror_pairs: None,
-        },
-    ),
-    (
-        "below_0.326",
-        Published {
-            successes: 19,
-            median_epochs: None,
-            range: None,
-            p10_epochs: Some(379),
-            mirror_pairs: None,
-        },
-    ),
-];
-
-const fn printed(
-    successes: u64,
-    median: u64,
-    range: (u64, u64),
-    mirror_pairs: Option<u64>,
-) -> Published {
-    Published {
-        successes,
-        median_epochs: Some(median),
-        range: Some(range),
-        p10_epochs: None,
-        mirror_pairs,
-    }
-}
 
 /// One replayed arm: the write-up's figures computed from initsift's runs, and its published ones.
 #[derive(Debug, Clone, Serialize)]
@@ -153,11 +86,14 @@ fn truncated_percentile(values: &[f64], q: f64) -> u64 {
     percentile(values, q) as u64
 }
 
-/// Replays `study`'s runs with the lockstep trainer under its [`recipe`] on `isa`; `published`
-/// gives each arm's printed figures by name.
-pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<Replay> {
-    let config = recipe(study)?;
-    let (runs, torch_version) = load(study)?;
+/// Replays the study's runs with the lockstep trainer under its [`recipe`] on `isa`, beside
+/// each arm's printed figures.
+pub fn replay(id: StudyId, isa: Isa) -> Result<Replay> {
+    let Some(published) = id.published() else {
+        bail!("the write-up prints no arm figures for {}", id.name());
+    };
+    let config = recipe(id);
+    let (runs, torch_version) = load(id)?;
     let scan = if runs.scan.is_empty() {
         None
     } else {
@@ -178,8 +114,8 @@ pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<
     let trainer = Lockstep::new(config, isa)?;
     let mut arms = Vec::new();
     for arm in &runs.arms {
-        let Some((_, printed)) = published.iter().find(|(name, _)| *name == arm.name) else {
-            bail!("no published figures for arm {} of {study}", arm.name);
+        let Some(printed) = published.arm(&arm.name) else {
+            bail!("no published figures for arm {} of {}", arm.name, id.name());
         };
         let (report, same_as_torch) = train_arm(&trainer, arm)?;
         let epochs: Vec<f64> = report.outcomes.iter().map(|o| o.epochs as f64).collect();
@@ -201,7 +137,7 @@ pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<
                 .count() as u64,
             mean_draws: mean(&draws),
             same_as_torch,
-            published: *printed,
+            published: printed,
             outcomes: report.outcomes,
         });
     }
@@ -219,47 +155,46 @@ pub fn replay(study: &str, isa: Isa, published: &[(&str, Published)]) -> Result<
 fn initial_scores(inits: &[Vec<f32>], config: LockstepConfig, isa: Isa) -> Result<Vec<Score>> {
     let scorer = FusedScorer::new(config.preset, config.loss)?.with_isa(Some(isa))?;
     let params: Vec<f32> = inits.iter().flatten().copied().collect();
-    let mut scores = vec![
-        Score {
-            loss: 0.0,
-            grad_norm: 0.0,
-            accuracy: 0.0,
-        };
-        inits.len()
-    ];
+    let mut scores = vec![Score::NAN; inits.len()];
     scorer.score_params(&params, false, &mut scores)?;
     Ok(scores)
 }
 
 /// The replay as a report section.
-pub fn replay_md(study: &str, r: &Replay, paper: &PaperScan) -> String {
-    let scan = r.scan.as_ref().map_or_else(String::new, |scan| {
-        let s = &scan.losses;
-        md_table(
-            &[
-                "statistic",
-                "write-up (100 draws)",
-                "initsift, the same 100 inits",
-            ],
-            &[
-                ("mean", paper.mean, s.mean),
-                ("median", paper.median, s.median),
-                ("25th percentile", paper.p25, s.p25),
-                ("minimum", paper.min, s.min),
-                ("maximum", paper.max, s.max),
-            ]
-            .map(|(name, theirs, ours)| {
-                vec![name.to_string(), format!("{theirs}"), format!("{ours:.4}")]
-            })
-            .into_iter()
-            .chain([vec![
-                "initial accuracy 100 / 75 / 50 / ≤ 25 % (percent of draws)".to_string(),
-                paper.accuracy_pct.map(|p| p.to_string()).join(" / "),
-                scan.accuracy_pct.map(|p| format!("{p:.0}")).join(" / "),
-            ]])
-            .collect::<Vec<_>>(),
-        )
-    });
+pub fn replay_md(id: StudyId, r: &Replay) -> String {
+    let study = id.name();
+    let paper = id.published().map(|p| p.scan);
+    let scan = r
+        .scan
+        .as_ref()
+        .zip(paper)
+        .map_or_else(String::new, |(scan, paper)| {
+            let s = &scan.losses;
+            md_table(
+                &[
+                    "statistic",
+                    "write-up (100 draws)",
+                    "initsift, the same 100 inits",
+                ],
+                &[
+                    ("mean", paper.mean, s.mean),
+                    ("median", paper.median, s.median),
+                    ("25th percentile", paper.p25, s.p25),
+                    ("minimum", paper.min, s.min),
+                    ("maximum", paper.max, s.max),
+                ]
+                .map(|(name, theirs, ours)| {
+                    vec![name.to_string(), format!("{theirs}"), format!("{ours:.4}")]
+                })
+                .into_iter()
+                .chain([vec![
+                    "initial accuracy 100 / 75 / 50 / ≤ 25 % (percent of draws)".to_string(),
+                    paper.accuracy_pct.map(|p| p.to_string()).join(" / "),
+                    scan.accuracy_pct.map(|p| format!("{p:.0}")).join(" / "),
+                ]])
+                .collect::<Vec<_>>(),
+            )
+        });
     let conclusion = if r
         .arms
         .iter()

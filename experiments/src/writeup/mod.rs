@@ -8,13 +8,12 @@
 //! claims look like at 10⁴ runs per arm (the rest of each report).
 
 mod arms;
+mod published;
 mod traces;
 
-pub use arms::{
-    Published, Replay, ReplayArm, ReplayScan, XOR_SINGLE_PUBLISHED, XOR_TWO_LAYER_PUBLISHED,
-    replay, replay_md,
-};
-pub use traces::{TraceReplay, replay_traces};
+pub use arms::{Replay, ReplayArm, ReplayScan, replay, replay_md};
+pub use published::{Published, PublishedScan, PublishedStudy};
+pub use traces::{TraceReplay, replay_traces, trace_replay_md};
 
 use anyhow::{Context, Result, bail};
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, Preset};
@@ -57,9 +56,43 @@ pub struct WriteupArm {
     pub runs: Vec<WriteupRun>,
 }
 
+/// The reports that replay a part of the write-up, each with the reference code's recipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StudyId {
+    /// relu1 loss sampling (`xor_single`).
+    XorSingle,
+    /// relu2 loss sampling (`xor_two_layer`).
+    XorTwoLayer,
+    /// The abs1 runs of the convergence-time article (`abs_distance`).
+    AbsDistance,
+}
+
+impl StudyId {
+    /// Every id.
+    pub const ALL: [Self; 3] = [Self::XorSingle, Self::XorTwoLayer, Self::AbsDistance];
+
+    /// The report's name, which is also the fixture's key for its runs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XorSingle => "xor_single",
+            Self::XorTwoLayer => "xor_two_layer",
+            Self::AbsDistance => "abs_distance",
+        }
+    }
+
+    /// The write-up's printed arm and scan figures (none for the traced abs1 runs).
+    pub fn published(self) -> Option<&'static PublishedStudy> {
+        match self {
+            Self::XorSingle => Some(&published::XOR_SINGLE),
+            Self::XorTwoLayer => Some(&published::XOR_TWO_LAYER),
+            Self::AbsDistance => None,
+        }
+    }
+}
+
 /// One study's runs: its seed, its 100-draw initial-loss scan and its arms.
 #[derive(Debug, Clone, Deserialize)]
-pub struct WriteupStudy {
+pub struct WriteupRuns {
     /// The report it belongs to: `xor_single`, `xor_two_layer` or `abs_distance`.
     pub study: String,
     /// The reference's seed.
@@ -73,17 +106,17 @@ pub struct WriteupStudy {
 #[derive(Debug, Deserialize)]
 struct Fixture {
     torch_version: String,
-    studies: Vec<WriteupStudy>,
+    studies: Vec<WriteupRuns>,
 }
 
 /// A study's runs from the embedded fixture, and the PyTorch version that recorded them.
-pub fn load(study: &str) -> Result<(WriteupStudy, String)> {
+pub fn load(id: StudyId) -> Result<(WriteupRuns, String)> {
     let fixture: Fixture =
         serde_json::from_str(FIXTURE).context("parsing the embedded writeup_runs.json")?;
     let torch = fixture.torch_version;
-    match fixture.studies.into_iter().find(|s| s.study == study) {
+    match fixture.studies.into_iter().find(|s| s.study == id.name()) {
         Some(s) => Ok((s, torch)),
-        None => bail!("writeup_runs.json has no study {study:?}"),
+        None => bail!("writeup_runs.json has no study {:?}", id.name()),
     }
 }
 
@@ -93,14 +126,14 @@ pub fn load(study: &str) -> Result<(WriteupStudy, String)> {
 /// - `xor_two_layer`: relu2, SGD(0.1), MSE, at most 600 epochs, stop at loss < 1e-7, no plateau;
 /// - `abs_distance` (abs1_convergence): abs1, SGD(0.1), MSE, at most 1000 epochs, stop at
 ///   loss < 1e-7, no plateau.
-pub fn recipe(study: &str) -> Result<LockstepConfig> {
+pub fn recipe(id: StudyId) -> LockstepConfig {
     let no_plateau = |max_epochs| StopRules {
         max_epochs,
         loss_below: Some(1e-7),
         plateau: None,
     };
-    let (preset, optimizer, stop) = match study {
-        "xor_single" => (
+    let (preset, optimizer, stop) = match id {
+        StudyId::XorSingle => (
             Preset::Relu1,
             OptimizerConfig::Adam(Adam {
                 lr: 0.01,
@@ -110,16 +143,15 @@ pub fn recipe(study: &str) -> Result<LockstepConfig> {
             }),
             StopRules::reference(800),
         ),
-        "xor_two_layer" => (Preset::Relu2, OptimizerConfig::sgd(0.1), no_plateau(600)),
-        "abs_distance" => (Preset::Abs1, OptimizerConfig::sgd(0.1), no_plateau(1000)),
-        other => bail!("no reference recipe for study {other:?}"),
+        StudyId::XorTwoLayer => (Preset::Relu2, OptimizerConfig::sgd(0.1), no_plateau(600)),
+        StudyId::AbsDistance => (Preset::Abs1, OptimizerConfig::sgd(0.1), no_plateau(1000)),
     };
-    Ok(LockstepConfig {
+    LockstepConfig {
         preset,
         optimizer,
         loss: Loss::Mse,
         stop,
-    })
+    }
 }
 
 /// Trains one arm's inits; returns the report and how many runs end as in PyTorch (same epochs,

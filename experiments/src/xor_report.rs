@@ -1,35 +1,18 @@
-//! What the two XOR re-checks share beyond the arms: the initial-loss distribution with the
-//! write-up's 100-draw figures beside it, the run loop with a progress bar, and the report
-//! tables and files.
+//! The report tables and figures of the XOR loss-sampling re-checks: the initial-loss
+//! distribution with the write-up's 100-draw scan beside it, the arms table, the details table
+//! and the success-vs-threshold figure.
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::plot::{self, Interval};
-use crate::report::{OutputDir, md_table, pct, pct_ci};
+use crate::report::{md_table, pct, pct_ci};
+use crate::seed::derive_seed;
 use crate::stats::{Verdict, Z95, mean, percentile, rate_verdict, stat_verdict, wilson};
+use crate::writeup::{Published, PublishedScan};
 use crate::xor::{
-    Arm, ArmRuns, ArmSummary, LossStats, Study, derive_seed, initial_scores, run_arm, summarize,
-    writeup_accuracy_buckets,
+    ArmSummary, EpochFigure, InitRule, LossStats, Study, initial_scores, writeup_accuracy_buckets,
 };
-
-/// The write-up's statistics of its 100-draw initial-loss scan.
-#[derive(Debug, Clone, Copy)]
-pub struct PaperScan {
-    /// Mean.
-    pub mean: f64,
-    /// Median.
-    pub median: f64,
-    /// 25th percentile.
-    pub p25: f64,
-    /// Minimum ("0th percentile").
-    pub min: f64,
-    /// Maximum.
-    pub max: f64,
-    /// Shares of initial accuracy 100 %, 75 %, 50 %, ≤ 25 % (in percent of 100 draws).
-    pub accuracy_pct: [u64; 4],
-}
 
 /// One statistic of the initial-loss distribution beside the write-up's.
 #[derive(Debug, Clone, Serialize)]
@@ -83,7 +66,7 @@ pub struct InitialLoss {
 }
 
 /// Scores the pilot and the 100-draw scan and compares them with the write-up's scan.
-pub fn initial_loss(study: &Study, pilot: usize, paper: &PaperScan) -> Result<InitialLoss> {
+pub fn initial_loss(study: &Study, pilot: usize, paper: &PublishedScan) -> Result<InitialLoss> {
     let scorer = study.scorer()?;
     let scores = initial_scores(scorer.as_ref(), &study.stream("initial-loss")?, pilot)?;
     let losses: Vec<f64> = scores.iter().map(|s| f64::from(s.loss)).collect();
@@ -153,26 +136,6 @@ pub fn initial_loss(study: &Study, pilot: usize, paper: &PaperScan) -> Result<In
     })
 }
 
-/// Runs every arm with a progress bar on stderr (hidden when stderr is not a terminal).
-pub fn run_arms(study: &Study, arms: &[Arm]) -> Result<Vec<(ArmRuns, ArmSummary)>> {
-    let scorer = study.scorer()?;
-    let bar = ProgressBar::new(arms.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} arms {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
-    let mut done = Vec::new();
-    for arm in arms {
-        bar.set_message(arm.name.clone());
-        let runs = run_arm(study, scorer.as_ref(), arm)?;
-        let summary = summarize(&runs, derive_seed(study.seed, &arm.name));
-        done.push((runs, summary));
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(done)
-}
-
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("–".into(), |v| format!("{v:.digits$}"))
 }
@@ -240,29 +203,20 @@ pub fn initial_loss_md(il: &InitialLoss, pilot: usize) -> String {
 }
 
 /// The arms table: the write-up's figures beside ours.
-pub fn arms_md(summaries: &[ArmSummary], epoch_figure: &str) -> String {
+pub fn arms_md(summaries: &[ArmSummary], epoch_figure: EpochFigure) -> String {
     let rows: Vec<Vec<String>> = summaries
         .iter()
         .map(|a| {
-            let paper_epochs = a.paper.and_then(|p| {
-                if epoch_figure == "p10_epochs" {
-                    p.p10_epochs
-                } else {
-                    p.median_epochs
-                }
-            });
-            let ours_epochs = a.epochs_all.map(|s| {
-                if epoch_figure == "p10_epochs" {
-                    s.p10
-                } else {
-                    s.median
-                }
-            });
+            let paper_epochs = a
+                .paper
+                .and_then(|p| epoch_figure.published(&p))
+                .map(|e| e as f64);
+            let ours_epochs = a.epochs_all.map(|s| epoch_figure.of(&s));
             vec![
                 a.name.clone(),
                 opt(a.threshold, 4),
                 a.runs.to_string(),
-                a.paper.map_or("–".into(), |p| pct(p.success_rate)),
+                a.paper.map_or("–".into(), |p| pct(p.success_rate())),
                 pct(a.success_rate),
                 pct_ci(a.success_ci95),
                 opt(paper_epochs, 0),
@@ -272,11 +226,7 @@ pub fn arms_md(summaries: &[ArmSummary], epoch_figure: &str) -> String {
             ]
         })
         .collect();
-    let epochs = if epoch_figure == "p10_epochs" {
-        "p10 epochs"
-    } else {
-        "median epochs"
-    };
+    let epochs = epoch_figure.label();
     md_table(
         &[
             "arm",
@@ -368,15 +318,15 @@ pub fn details_md(summaries: &[ArmSummary]) -> String {
     s
 }
 
-/// relu1/relu2's success rate against the loss threshold, ours and the write-up's, each with its
-/// 95 % interval, and both controls as lines.
+/// relu1/relu2's success rate against the loss threshold (the arms that accept below one),
+/// ours and the write-up's, each with its 95 % interval, and both controls as lines.
 pub fn success_vs_threshold_svg(
     title: &str,
     summaries: &[ArmSummary],
     paper_control: f64,
     x_range: (f64, f64),
 ) -> Result<String> {
-    let below = |s: &&ArmSummary| s.name.starts_with("below_");
+    let below = |s: &&ArmSummary| s.rule.is_below();
     let ours: Vec<Interval> = summaries
         .iter()
         .filter(below)
@@ -394,10 +344,10 @@ pub fn success_vs_threshold_svg(
         .filter(below)
         .filter_map(|s| {
             let p = s.paper?;
-            let (lo, hi) = wilson((p.success_rate * p.runs as f64).round() as u64, p.runs, Z95);
+            let (lo, hi) = wilson(p.successes, Published::RUNS, Z95);
             Some(Interval {
                 x: s.threshold?,
-                y: p.success_rate,
+                y: p.success_rate(),
                 lo,
                 hi,
             })
@@ -405,7 +355,7 @@ pub fn success_vs_threshold_svg(
         .collect();
     let control = summaries
         .iter()
-        .find(|s| s.name == "control")
+        .find(|s| s.rule == InitRule::Control)
         .map_or(f64::NAN, |s| s.success_rate);
     plot::rates_vs_threshold(
         title,
@@ -416,30 +366,4 @@ pub fn success_vs_threshold_svg(
         ],
         x_range,
     )
-}
-
-/// Writes a study's files all-or-nothing: `NAME.json`, `NAME.md`, `NAME.csv` and the figures
-/// (`(file name, svg)`).
-pub fn write_report(
-    out: &OutputDir,
-    name: &str,
-    doc: &serde_json::Value,
-    md: &str,
-    csv: &str,
-    figures: &[(String, String)],
-) -> Result<()> {
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{name}.json"),
-        serde_json::to_string_pretty(doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{name}.md"), md.as_bytes())?;
-    staged.write(&format!("{name}.csv"), csv.as_bytes())?;
-    for (file, svg) in figures {
-        staged.write(file, svg.as_bytes())?;
-    }
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
 }
