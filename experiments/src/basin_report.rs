@@ -1,14 +1,12 @@
 //! basin_map's report: per slice the outcome shares, where low initial loss still fails, and how
 //! fragmented the basins are, with the write-up's claim beside ours.
 
-use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::basin::{BasinMap, Outcome};
-use crate::report::{OutputDir, md_table, pct};
-
-const NAME: &str = "basin_map";
+use crate::driver::{Report, Session};
+use crate::report::{md_table, pct};
 
 /// Below one of the write-up's thresholds.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -69,7 +67,7 @@ impl SliceReport {
             kind: kind.to_string(),
             resolution: map.slice.resolution,
             half_width: map.slice.half_width,
-            optimizer: format!("{:?}", map.config.optimizer),
+            optimizer: map.config.optimizer.to_string(),
             outcome_shares,
             low_loss: thresholds
                 .iter()
@@ -89,15 +87,14 @@ impl SliceReport {
     }
 }
 
-/// Writes basin_map.json, basin_map.md and the PNGs, all-or-nothing.
-pub fn write_basin_map(
-    out: &OutputDir,
+/// basin_map's report: JSON, Markdown with the RQ5 verdict, a row per slice; `images` are the
+/// PNG files the binary writes beside it (names without the study prefix).
+pub fn basin_map_report(
+    session: &Session,
     slices: &[SliceReport],
-    images: &[(String, Vec<u8>)],
-    seed: u64,
-    resolution: usize,
-    seconds: f64,
-) -> Result<()> {
+    images: &[String],
+    extra_args: &str,
+) -> Report {
     let failing: Vec<f64> = slices
         .iter()
         .flat_map(|s| s.low_loss.iter().filter_map(|l| l.failing_share))
@@ -108,18 +105,18 @@ pub fn write_basin_map(
     } else {
         "on these slices every point below the write-up's thresholds succeeded"
     };
-    let doc = json!({
-        "experiment": NAME,
-        "seed": seed,
+    let resolution = slices.first().map_or(0, |s| s.resolution);
+    let json = json!({
+        "experiment": session.name(),
+        "seed": session.seed(),
         "resolution": resolution,
-        "seconds": seconds,
+        "seconds": session.seconds(),
         "slices": slices,
         "verdict_rq5": verdict,
     });
     let mut md = format!(
-        "# Basin maps: how the initial condition decides the outcome\n\n\
-         Written by `cargo run --release -p experiments --bin {NAME} -- --resolution {resolution} \
-         --seed {seed}` ({:.0} s). After Kolen & Pollack (1990), \"Back propagation is sensitive \
+        "# Basin maps: how the initial condition decides the outcome\n\n{}\
+         After Kolen & Pollack (1990), \"Back propagation is sensitive \
          to initial conditions\": each slice is `origin + a·u + b·v` on a {resolution} × \
          {resolution} grid, every point trained in lockstep with the write-up's recipe (relu1: \
          Adam 0.01, betas (0.9, 0.99), ≤ 800 epochs, plateau rule; relu2: SGD 0.1, ≤ 600 epochs); \
@@ -133,7 +130,7 @@ pub fn write_basin_map(
          thresholds (white, cyan, magenta in the order listed). Black crosses: the marked inits.\n\n\
          **The proposal's premise (§1.2): lower initial loss → closer to the solution → fewer \
          epochs. RQ5 verdict from these slices: {verdict}.**\n\n",
-        seconds
+        session.generated_md(extra_args, true),
     );
     let rows: Vec<Vec<String>> = slices
         .iter()
@@ -203,20 +200,28 @@ pub fn write_basin_map(
         &rows,
     ));
     md.push_str("\n## Images\n\n");
-    for (f, _) in images {
-        md.push_str(&format!("![{f}]({f})\n"));
+    for f in images {
+        md.push_str(&format!("![{f}]({}_{f})\n", session.name()));
     }
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    for (f, png) in images {
-        staged.write(f, png)?;
+    let mut csv =
+        String::from("preset,slice,threshold,share_below,failing_share,boundary_density\n");
+    for s in slices {
+        for l in &s.low_loss {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                s.preset,
+                s.kind,
+                l.threshold,
+                l.share_below,
+                l.failing_share.map_or(String::new(), |f| f.to_string()),
+                s.boundary_density
+            ));
+        }
     }
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
+    Report {
+        json,
+        md,
+        csv,
+        figures: Vec::new(),
     }
-    Ok(())
 }

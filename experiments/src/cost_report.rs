@@ -13,12 +13,11 @@ use crate::cost::{
     ModelScale, UnitCosts, break_even, distance_bound, epochs_saved, extrapolate, optimum,
     time_to_success,
 };
-use crate::grid::{BEST_OF_K, CellResult, OptimizerId, RunOptions, SchemeId, SelectionId};
+use crate::driver::{Report, Session};
+use crate::grid::{BEST_OF_K, CellResult, OptimizerId, SchemeId, SelectionId};
 use crate::grid_report::Index;
-use crate::report::{OutputDir, md_table};
+use crate::report::md_table;
 use crate::stats::median;
-
-const NAME: &str = "cost_benefit";
 
 /// One budget of one configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -185,7 +184,9 @@ fn bound(index: &Index<'_>, p: Preset, o: OptimizerId) -> Option<Bound> {
 fn bound_verdict(b: &Bound) -> &'static str {
     match (b.bound, b.achieved_ratio) {
         (Some(x), _) if x.alpha <= 0.0 => "no bound: epochs do not grow with distance",
-        (Some(x), _) if x.best_possible_epochs <= 0.0 => "vacuous: the line is below 0 epochs there",
+        (Some(x), _) if x.best_possible_epochs <= 0.0 => {
+            "vacuous: the line is below 0 epochs there"
+        }
         (Some(x), Some(a)) if a < x.improvement_ratio => "selection beat the bound",
         (Some(_), Some(_)) => "within the bound",
         _ => "–",
@@ -206,13 +207,12 @@ fn est(e: Option<Estimate>) -> String {
     })
 }
 
-/// Writes cost_benefit.json and cost_benefit.md, all-or-nothing.
-pub fn write_cost_benefit(
-    out: &OutputDir,
+/// cost_benefit's report: JSON, Markdown with the RQ2 verdict, a row per (configuration, budget).
+pub fn cost_benefit_report(
+    session: &Session,
     results: &[CellResult],
-    opts: RunOptions,
-    seconds: f64,
-) -> Result<()> {
+    extra_args: &str,
+) -> Result<Report> {
     let index = Index::new(results);
     let configs: Vec<Configuration> = index
         .configurations()
@@ -328,11 +328,11 @@ pub fn write_cost_benefit(
     );
 
     let doc = json!({
-        "experiment": NAME,
-        "runs_per_cell": opts.runs,
-        "seed": opts.seed,
-        "isa": opts.isa.to_string(),
-        "seconds": seconds,
+        "experiment": session.name(),
+        "runs_per_cell": session.runs(),
+        "seed": session.seed(),
+        "isa": session.isa.name(),
+        "seconds": session.seconds(),
         "configurations": configs,
         "heuristic_confusion": confusion,
         "heuristic_accuracy": confusion.accuracy(),
@@ -343,15 +343,15 @@ pub fn write_cost_benefit(
     });
 
     let mut md = format!(
-        "# Cost–benefit of loss-based sampling on the XOR presets (RQ2)\n\n\
-         Written by `cargo run --release -p experiments --bin {NAME} -- --runs {} --seed {}` \
-         ({} runs per cell, {:.0} s on {}). Budgets are best-of-n (n candidates scored per run); \
+        "# Cost–benefit of loss-based sampling on the XOR presets (RQ2)\n\n{}\
+         {} runs per cell. Budgets are best-of-n (n candidates scored per run); \
          each configuration runs its optimizer at the reference rate. Times are measured: \
          seconds per scored candidate pooled per (preset, scheme), seconds per epoch of one run \
          pooled per (preset, optimizer). Expected time to a success = (n·t_candidate + mean \
          epochs·t_epoch) / success rate; net benefit = plain draw's − the budget's, with a 95 % \
          delta-method interval.\n\n## RQ2: the optimal trade-off\n\n{rq2}\n\n",
-        opts.runs, opts.seed, opts.runs, seconds, opts.isa
+        session.generated_md(extra_args, true),
+        session.runs(),
     );
     md.push_str("## Per configuration\n\n");
     let rows: Vec<Vec<String>> = configs
@@ -512,14 +512,36 @@ pub fn write_cost_benefit(
         ],
         &rows,
     ));
-    let mut staged = out.stage();
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string_pretty(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
+    let mut csv = String::from(
+        "preset,optimizer,scheme,n_samples,epochs_saved,net_benefit_seconds,net_ci_low,net_ci_high,heuristic_said_yes,worth_it\n",
+    );
+    for c in &configs {
+        for b in &c.budgets {
+            let net = b.net_benefit;
+            let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                c.preset,
+                c.optimizer,
+                c.scheme,
+                b.n_samples,
+                b.epochs_saved.value,
+                opt(net.map(|e| e.value)),
+                opt(net.map(|e| e.ci95.0)),
+                opt(net.map(|e| e.ci95.1)),
+                b.heuristic
+                    .as_ref()
+                    .map_or(String::new(), |h| h.said_yes.to_string()),
+                b.heuristic
+                    .as_ref()
+                    .map_or(String::new(), |h| h.worth_it.to_string()),
+            ));
+        }
     }
-    Ok(())
+    Ok(Report {
+        json: doc,
+        md,
+        csv,
+        figures: Vec::new(),
+    })
 }

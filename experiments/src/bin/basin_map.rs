@@ -11,10 +11,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::basin::{BasinMap, Mark, Outcome, Slice, render_epochs, render_outcomes};
-use experiments::basin_report::{SliceReport, write_basin_map};
+use experiments::basin_report::{SliceReport, basin_map_report};
 use experiments::cli::Common;
+use experiments::driver::{JsonLayout, Session};
 use experiments::grid::{OptimizerId, SchemeId, parse_preset, stop_rules};
-use experiments::seed::derive_seed;
 use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
 use initsift_init::Stream;
 use initsift_nn::Loss;
@@ -75,8 +75,8 @@ fn main() -> Result<()> {
     }
     // Resolution and directions are checked before any work (Slice::new), so fail here first.
     Slice::new(vec![0.0; 2], &[1.0, 0.0], &[0.0, 1.0], 1.0, args.resolution)?;
-    let (out, isa) = args.common.prepare()?;
-    let started = Instant::now();
+    let session = Session::start("basin_map", &args.common)?;
+    let isa = session.isa;
     let mut slices = Vec::new();
     let mut images = Vec::new();
     for preset in presets {
@@ -85,7 +85,7 @@ fn main() -> Result<()> {
         let stream = Stream::new(
             &preset.spec(),
             &plan,
-            derive_seed(args.common.seed, &format!("basin/{preset}")),
+            session.derive_seed(&format!("basin/{preset}")),
         )?;
         let scan = Lockstep::new(config, isa)?.train_with(args.common.runs, |r, o| {
             stream.fill(r as u64, o).expect("stream and preset agree")
@@ -107,14 +107,14 @@ fn main() -> Result<()> {
             .max(0.5);
         let random = Slice::random(
             origin,
-            derive_seed(args.common.seed, &format!("basin/{preset}/directions")),
+            session.derive_seed(&format!("basin/{preset}/directions")),
             half_width,
             args.resolution,
         )?;
         let pair = Slice::through(
             &fail,
             &succ,
-            derive_seed(args.common.seed, &format!("basin/{preset}/pair")),
+            session.derive_seed(&format!("basin/{preset}/pair")),
             args.resolution,
         )?;
         let d = pair.half_width;
@@ -138,11 +138,11 @@ fn main() -> Result<()> {
             let seconds = t.elapsed().as_secs_f64();
             let th = thresholds(preset);
             images.push((
-                format!("basin_map_{preset}_{kind}_outcome.png"),
+                format!("{preset}_{kind}_outcome.png"),
                 render_outcomes(&map, &th, &marks),
             ));
             images.push((
-                format!("basin_map_{preset}_{kind}_epochs.png"),
+                format!("{preset}_{kind}_epochs.png"),
                 render_epochs(&map, &th, &marks),
             ));
             let marked: Vec<Outcome> = marks
@@ -155,12 +155,12 @@ fn main() -> Result<()> {
             slices.push(SliceReport::of(&map, kind, &th, marked, seconds));
         }
     }
-    write_basin_map(
-        &out,
-        &slices,
-        &images,
-        args.common.seed,
+    let names: Vec<String> = images.iter().map(|(f, _)| f.clone()).collect();
+    let extra = format!(
+        " --resolution {} --presets {}",
         args.resolution,
-        started.elapsed().as_secs_f64(),
-    )
+        args.presets.join(",")
+    );
+    let report = basin_map_report(&session, &slices, &names, &extra);
+    session.write_with(&report, JsonLayout::Pretty, &images)
 }

@@ -5,13 +5,12 @@
 //!
 //! `cargo run --release -p experiments --bin cost_benefit -- --runs 2000 --seed 2025`
 
-use std::time::Instant;
-
 use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::cli::Common;
-use experiments::cost_report::write_cost_benefit;
-use experiments::grid::{BEST_OF_K, Grid, RunOptions, SelectionId, run_cells};
+use experiments::cost_report::cost_benefit_report;
+use experiments::driver::Session;
+use experiments::grid::{BEST_OF_K, Grid, RunOptions, SelectionId, regenerating_flags, run_cells};
 
 /// Cost–benefit of best-of-n per preset × optimizer × scheme.
 #[derive(Debug, Parser)]
@@ -45,13 +44,17 @@ fn main() -> Result<()> {
     let mut grid = Grid::parse(&args.presets, &args.schemes, &selections, &args.optimizers)?;
     grid.lr_factors = vec![1.0];
     let cells = grid.cells()?;
-    let (out, isa) = args.common.prepare()?;
-    let started = Instant::now();
+    let session = Session::start("cost_benefit", &args.common)?;
     let opts = RunOptions {
-        runs: args.common.runs,
-        seed: args.common.seed,
-        isa,
+        runs: session.runs(),
+        seed: session.seed(),
+        isa: session.isa,
     };
     let results = run_cells(&cells, opts)?;
-    write_cost_benefit(&out, &results, opts, started.elapsed().as_secs_f64())
+    let extra = regenerating_flags(&[
+        ("presets", &args.presets),
+        ("schemes", &args.schemes),
+        ("optimizers", &args.optimizers),
+    ]);
+    session.write(&cost_benefit_report(&session, &results, &extra)?)
 }

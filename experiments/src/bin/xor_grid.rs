@@ -4,13 +4,12 @@
 //!
 //! `cargo run --release -p experiments --bin xor_grid -- --runs 2000 --seed 2025`
 
-use std::time::Instant;
-
 use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::cli::Common;
-use experiments::grid::{Grid, RunOptions, run_cells};
-use experiments::grid_report;
+use experiments::driver::{JsonLayout, Session};
+use experiments::grid::{Grid, RunOptions, regenerating_flags, run_cells};
+use experiments::grid_report::xor_grid_report;
 
 /// Schemes × selections × optimizers on abs1, relu1 and relu2.
 #[derive(Debug, Parser)]
@@ -47,13 +46,20 @@ fn main() -> Result<()> {
         &args.optimizers,
     )?;
     let cells = grid.cells()?;
-    let (out, isa) = args.common.prepare()?;
-    let started = Instant::now();
+    let session = Session::start("xor_grid", &args.common)?;
     let opts = RunOptions {
-        runs: args.common.runs,
-        seed: args.common.seed,
-        isa,
+        runs: session.runs(),
+        seed: session.seed(),
+        isa: session.isa,
     };
     let results = run_cells(&cells, opts)?;
-    grid_report::write_xor_grid(&out, &results, opts, started.elapsed().as_secs_f64())
+    let extra_args = regenerating_flags(&[
+        ("presets", &args.presets),
+        ("schemes", &args.schemes),
+        ("selections", &args.selections),
+        ("optimizers", &args.optimizers),
+    ]);
+    let report = xor_grid_report(&session, &results, &extra_args)?;
+    // Compact JSON: thousands of cells are megabytes when indented.
+    session.write_with(&report, JsonLayout::Compact, &[])
 }

@@ -20,8 +20,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use super::{SchemeId, SelectionId};
-use crate::stats::percentile;
 use crate::seed::derive_seed;
+use crate::stats::percentile;
 
 /// The scorer of a preset's initial MSE on the XOR points: initsift-batch's one scorer entry,
 /// which picks the fused kernel here, on `isa`.

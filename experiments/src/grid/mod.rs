@@ -99,6 +99,15 @@ pub enum GridError {
     },
 }
 
+/// The command-line flags that regenerate a report, ` --flag a,b` for each non-empty list.
+pub fn regenerating_flags(flags: &[(&str, &[String])]) -> String {
+    flags
+        .iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(flag, values)| format!(" --{flag} {}", values.join(",")))
+        .collect()
+}
+
 /// Parses a preset name.
 pub fn parse_preset(s: &str) -> Result<Preset, GridError> {
     Preset::ALL

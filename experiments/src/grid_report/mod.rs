@@ -15,12 +15,11 @@ use anyhow::Result;
 use initsift_batch::lockstep::Preset;
 use serde_json::json;
 
-use crate::grid::{BEST_OF_K, CellResult, OptimizerId, RunOptions, SchemeId, SelectionId};
+use crate::driver::{Report, Session};
+use crate::grid::{BEST_OF_K, CellResult, OptimizerId, SchemeId, SelectionId};
 use crate::plot::Interval;
-use crate::report::{OutputDir, md_table, pct, pct_ci};
+use crate::report::{md_table, pct, pct_ci};
 use crate::stats::median;
-
-const NAME: &str = "xor_grid";
 
 fn presets(results: &[CellResult]) -> Vec<Preset> {
     let mut v: Vec<Preset> = Vec::new();
@@ -90,7 +89,7 @@ fn heat_map_figures(
         .collect();
     Ok(vec![
         (
-            format!("{NAME}_success_{p}.svg"),
+            format!("success_{p}"),
             heat_maps(
                 &format!("{p}: success rate (scheme × selection)"),
                 &success,
@@ -99,7 +98,7 @@ fn heat_map_figures(
             )?,
         ),
         (
-            format!("{NAME}_epochs_{p}.svg"),
+            format!("epochs_{p}"),
             heat_maps(
                 &format!("{p}: median epochs over all runs (max {max_epochs})"),
                 &epochs,
@@ -129,7 +128,7 @@ fn budget_figure(index: &Index<'_>, results: &[CellResult], p: Preset) -> Result
         })
         .collect::<Vec<_>>();
     Ok((
-        format!("{NAME}_success_vs_n_{p}.svg"),
+        format!("success_vs_n_{p}"),
         success_vs_budget(&format!("{p}, normal_0.5: success vs best-of-n"), &series)?,
     ))
 }
@@ -597,13 +596,63 @@ fn claims(index: &Index<'_>, dec: &[Deception]) -> String {
     md_table(&["claim", "ours"], &rows)
 }
 
-/// Writes xor_grid.json, xor_grid.md and the figures, all-or-nothing.
-pub fn write_xor_grid(
-    out: &OutputDir,
+/// The training each preset's cells share, rendered from the configs: stop rules per preset,
+/// each optimizer at its reference rate.
+fn recipes_md(results: &[CellResult]) -> String {
+    let mut s = String::from("Stop rules (each preset's reference, MSE loss): ");
+    let stops: Vec<String> = presets(results)
+        .into_iter()
+        .map(|p| format!("{p}: {}", crate::grid::stop_rules(p)))
+        .collect();
+    s.push_str(&stops.join("; "));
+    s.push_str(". Optimizers at their reference rates, each also at × 0.3 and × 3: ");
+    let opts: Vec<String> = optimizers(results)
+        .into_iter()
+        .map(|o| o.config(o.reference_lr()).to_string())
+        .collect();
+    s.push_str(&opts.join(", "));
+    s.push_str(". Success = all four points right. Epochs are over all runs unless a column says otherwise.\n\n");
+    s
+}
+
+/// One row per cell, for spreadsheets.
+fn cells_csv(results: &[CellResult]) -> String {
+    let mut s = String::from(
+        "preset,scheme,optimizer,lr,selection,runs,successes,success_rate,ci_low,ci_high,median_epochs_all,median_epochs_success,draws_per_run,sampling_seconds,training_seconds,expected_seconds_to_success\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    for r in results {
+        let c = &r.summary;
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            c.preset,
+            c.scheme,
+            c.optimizer,
+            c.lr,
+            c.selection,
+            c.runs,
+            c.successes,
+            c.success_rate,
+            c.success_ci95.0,
+            c.success_ci95.1,
+            opt(c.epochs_all.map(|e| e.median)),
+            opt(c.epochs_success.map(|e| e.median)),
+            c.draws_per_run,
+            c.sampling_seconds,
+            c.training_seconds,
+            opt(c.time_to_success.expected_seconds),
+        ));
+    }
+    s
+}
+
+/// xor_grid's report: JSON with the issue's keys, the Markdown with verdicts, a row per cell,
+/// the figures.
+pub fn xor_grid_report(
+    session: &Session,
     results: &[CellResult],
-    opts: RunOptions,
-    seconds: f64,
-) -> Result<()> {
+    extra_args: &str,
+) -> Result<Report> {
     let index = Index::new(results);
     let variants = variant_comparisons(&index);
     let dec = deceptions(&index);
@@ -616,12 +665,12 @@ pub fn write_xor_grid(
         figures.extend(heat_map_figures(&index, results, p)?);
         figures.push(budget_figure(&index, results, p)?);
     }
-    let doc = json!({
-        "experiment": NAME,
-        "runs_per_cell": opts.runs,
-        "seed": opts.seed,
-        "isa": opts.isa.to_string(),
-        "seconds": seconds,
+    let json = json!({
+        "experiment": session.name(),
+        "runs_per_cell": session.runs(),
+        "seed": session.seed(),
+        "isa": session.isa.name(),
+        "seconds": session.seconds(),
         "cells": results.iter().map(|r| &r.summary).collect::<Vec<_>>(),
         "variants_vs_best_of_n": variants,
         "rq1": rq1_json,
@@ -635,19 +684,12 @@ pub fn write_xor_grid(
         ],
     });
     let mut md = format!(
-        "# The proposal's experimental design on the XOR presets\n\n\
-         Written by `cargo run --release -p experiments --bin {NAME} -- --runs {} --seed {}` \
-         ({} cells, {} runs per cell, {:.0} s on {}). Every run trains in lockstep with its \
-         preset's reference stop rules (relu1: ≤ 800 epochs and the plateau rule; relu2: ≤ 600; \
-         abs1: ≤ 1000; all stop at loss < 1e-7), MSE, and one of Adam (betas 0.9, 0.99), SGD or \
-         RMSprop (torch defaults) at the reference rate × {{0.3, 1, 3}}. Success = all four \
-         points right. Epochs are over all runs unless a column says otherwise.\n\n",
-        opts.runs,
-        opts.seed,
+        "# The proposal's experimental design on the XOR presets\n\n{}{} cells of {} runs; every \
+         run trains in lockstep. {}",
+        session.generated_md(extra_args, true),
         results.len(),
-        opts.runs,
-        seconds,
-        opts.isa
+        session.runs(),
+        recipes_md(results),
     );
     md.push_str("## The claims beside ours\n\n");
     md.push_str(&claims(&index, &dec));
@@ -691,20 +733,12 @@ pub fn write_xor_grid(
     md.push_str(&lens_md);
     md.push_str("\n## Figures\n\n");
     for (f, _) in &figures {
-        md.push_str(&format!("![{f}]({f})\n"));
+        md.push_str(&format!("![{f}]({}_{f}.svg)\n", session.name()));
     }
-    let mut staged = out.stage();
-    // Compact: thousands of cells come to several megabytes pretty-printed.
-    staged.write(
-        &format!("{NAME}.json"),
-        serde_json::to_string(&doc)?.as_bytes(),
-    )?;
-    staged.write(&format!("{NAME}.md"), md.as_bytes())?;
-    for (f, svg) in &figures {
-        staged.write(f, svg.as_bytes())?;
-    }
-    for path in staged.commit()? {
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    Ok(Report {
+        json,
+        md,
+        csv: cells_csv(results),
+        figures,
+    })
 }
