@@ -4,7 +4,7 @@
 //! extrapolation to larger models (a model, not a measurement).
 
 use anyhow::Result;
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use serde::Serialize;
 use serde_json::json;
 

@@ -4,7 +4,8 @@
 use experiments::basin::{BasinError, BasinMap, Outcome, Pixel, Slice, render_outcomes};
 use experiments::grid::stop_rules;
 use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::{Lockstep, LockstepConfig};
 use initsift_init::Stream;
 use initsift_nn::{Loss, OptimizerConfig};
 

@@ -1,7 +1,7 @@
 //! The grid's ids: parsing, bad input, and each scheme's plan drawing from its law.
 
 use experiments::grid::{Grid, GridError, OptimizerId, SchemeId, SelectionId};
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use initsift_init::Stream;
 
 #[test]

@@ -6,23 +6,15 @@ use experiments::grid::{
     Grid, OptimizerId, RunOptions, SchemeId, SelectionId, Source, choose, run_cells, xor_scorer,
 };
 use initsift_batch::Isa;
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use initsift_init::Stream;
 use initsift_init::select::{EngineScorer, Score, Scorer};
 use initsift_nn::Loss;
 use ndarray::Array2;
 
 fn engine(preset: Preset) -> EngineScorer {
-    let x = Array2::from_shape_vec(
-        (4, 2),
-        initsift_batch::lockstep::XOR_X
-            .iter()
-            .flatten()
-            .copied()
-            .collect(),
-    )
-    .unwrap();
-    let y = Array2::from_shape_vec((4, preset.outputs()), preset.targets()).unwrap();
+    let x = initsift_data::xor::inputs_centered();
+    let y = Array2::from_shape_vec((4, preset.output_len()), preset.targets()).unwrap();
     EngineScorer::new(&preset.spec(), Loss::Mse, x.view(), y.view()).unwrap()
 }
 

@@ -15,7 +15,8 @@ use experiments::basin_report::{SliceReport, basin_map_report};
 use experiments::cli::Common;
 use experiments::driver::{JsonLayout, Session};
 use experiments::grid::{OptimizerId, SchemeId, parse_preset, stop_rules};
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::{Lockstep, LockstepConfig};
 use initsift_init::Stream;
 use initsift_nn::Loss;
 

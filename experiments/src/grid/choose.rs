@@ -4,9 +4,10 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Isa;
+use initsift_batch::Preset;
 use initsift_batch::score::{ScorerPath, scorer_with};
-use initsift_batch::{Isa, XOR_X};
+use initsift_data::xor::inputs_centered;
 use initsift_init::select::{
     Adaptive, BestOfN, Diversity, GradientFilter, Informed, MultiObjective, Percentile,
     PercentilePick, Score, Scorer, Side, Status, Strategy, Threshold, Transfer, select,
@@ -26,8 +27,8 @@ use crate::stats::percentile;
 /// The scorer of a preset's initial MSE on the XOR points: initsift-batch's one scorer entry,
 /// which picks the fused kernel here, on `isa`.
 pub fn xor_scorer(preset: Preset, isa: Isa) -> Result<Box<dyn Scorer + Send>> {
-    let x = Array2::from_shape_vec((XOR_X.len(), 2), XOR_X.iter().flatten().copied().collect())?;
-    let y = Array2::from_shape_vec((XOR_X.len(), preset.outputs()), preset.targets())?;
+    let x = inputs_centered();
+    let y = Array2::from_shape_vec((x.nrows(), preset.output_len()), preset.targets())?;
     Ok(scorer_with(
         ScorerPath::Auto,
         Some(isa),

@@ -27,7 +27,8 @@ pub use selection::{
 };
 pub use summary::{CellSummary, Epochs, TimeToSuccess, exact_bootstrap_median_ci, summarize};
 
-use initsift_batch::lockstep::{LockstepConfig, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::LockstepConfig;
 use initsift_nn::{Loss, StopRules};
 use serde::Serialize;
 use thiserror::Error;

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use initsift_init::{FanMode, InitPlan, Nonlinearity, Scheme};
 use serde::Serialize;
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use serde::Serialize;
 
 use crate::cost::{ArmOutcomes, Estimate, UnitCosts, net_benefit};

@@ -12,7 +12,7 @@ pub use analysis::{
 pub use figures::{Panel, heat_maps, success_vs_budget};
 
 use anyhow::Result;
-use initsift_batch::lockstep::Preset;
+use initsift_batch::Preset;
 use serde_json::json;
 
 use crate::driver::{Report, Session};
