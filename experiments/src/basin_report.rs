@@ -33,6 +33,8 @@ pub struct SliceReport {
     pub half_width: f64,
     /// The optimizer, as trained.
     pub optimizer: String,
+    /// The stop rules, as trained.
+    pub stop: String,
     /// Share of the slice per outcome.
     pub outcome_shares: serde_json::Value,
     /// Per threshold.
@@ -68,6 +70,7 @@ impl SliceReport {
             resolution: map.slice.resolution,
             half_width: map.slice.half_width,
             optimizer: map.config.optimizer.to_string(),
+            stop: map.config.stop.to_string(),
             outcome_shares,
             low_loss: thresholds
                 .iter()
@@ -114,12 +117,17 @@ pub fn basin_map_report(
         "slices": slices,
         "verdict_rq5": verdict,
     });
+    let mut recipes: Vec<String> = slices
+        .iter()
+        .map(|s| format!("{}: {}, MSE; {}", s.preset, s.optimizer, s.stop))
+        .collect();
+    recipes.dedup();
+    let recipes = recipes.join("; ");
     let mut md = format!(
         "# Basin maps: how the initial condition decides the outcome\n\n{}\
          After Kolen & Pollack (1990), \"Back propagation is sensitive \
          to initial conditions\": each slice is `origin + a·u + b·v` on a {resolution} × \
-         {resolution} grid, every point trained in lockstep with the write-up's recipe (relu1: \
-         Adam 0.01, betas (0.9, 0.99), ≤ 800 epochs, plateau rule; relu2: SGD 0.1, ≤ 600 epochs); \
+         {resolution} grid, every point trained in lockstep with the write-up's recipe ({recipes}); \
          inits from the write-up's scheme (normal_0.5). `random`: two random orthonormal \
          directions around a drawn init (marked at the centre), half width ‖init‖. `pair`: the \
          plane through a failing and a succeeding init (marked at a quarter and three quarters \
