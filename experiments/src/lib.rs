@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod driver;
 pub mod plot;
+pub mod real;
 pub mod report;
 pub mod seed;
 pub mod stats;
