@@ -48,7 +48,11 @@ fn best_of_k_picks_the_engines_minimum() {
             let mut mine = [Score::NAN];
             engine.score_params(params, false, &mut mine).unwrap();
             let tol = 1e-5 * min.abs() + 1e-6;
-            assert!(mine[0].loss <= min + tol, "{on} run {r}: pick {} vs min {min}", mine[0].loss);
+            assert!(
+                mine[0].loss <= min + tol,
+                "{on} run {r}: pick {} vs min {min}",
+                mine[0].loss
+            );
             assert!((score.unwrap() - mine[0].loss).abs() <= tol, "{on} run {r}");
         }
     }
@@ -74,7 +78,10 @@ fn stratified_splits_keep_class_shares_within_one_row() {
         let n = n_test + p.y_train.nrows() as f64;
         for (k, (a, b)) in train.iter().zip(&test).enumerate() {
             let expected = (a + b) * n_test / n;
-            assert!((b - expected).abs() <= 1.0, "{name} class {k}: {b} vs {expected}");
+            assert!(
+                (b - expected).abs() <= 1.0,
+                "{name} class {k}: {b} vs {expected}"
+            );
         }
     }
     let anchor = Task::from_name("digits_div16").unwrap().load(1).unwrap();
@@ -89,7 +96,10 @@ fn stratified_splits_keep_class_shares_within_one_row() {
 /// of the network's outputs against its own inputs.
 #[test]
 fn autoencoder_loss_is_reconstruction_mse() {
-    let p = Task::from_name("digits_autoencoder").unwrap().load(5).unwrap();
+    let p = Task::from_name("digits_autoencoder")
+        .unwrap()
+        .load(5)
+        .unwrap();
     assert_eq!(p.x_train, p.y_train);
     let spec = ModelSpec::mlp("64-16-64", Activation::Relu).unwrap();
     let params = Stream::new(&spec, &InitPlan::torch_default(&spec), 9)
@@ -112,11 +122,19 @@ fn autoencoder_loss_is_reconstruction_mse() {
     // The engine sums the 1400 × 64 squared errors in f32: its rounding is about √n·ε ≈ 4e-5
     // of the sum, far below what a wrong target (labels, another row's pixels) would change.
     let tol = 2e-4 * mse;
-    assert!((run.initial_loss - mse).abs() <= tol, "{} vs {mse}", run.initial_loss);
+    assert!(
+        (run.initial_loss - mse).abs() <= tol,
+        "{} vs {mse}",
+        run.initial_loss
+    );
     let s = scorer(&p, &spec, ScoredOn::Full, 0).unwrap();
     let mut sc = [Score::NAN];
     s.score_params(&params, false, &mut sc).unwrap();
-    assert!((f64::from(sc[0].loss) - mse).abs() <= tol, "{} vs {mse}", sc[0].loss);
+    assert!(
+        (f64::from(sc[0].loss) - mse).abs() <= tol,
+        "{} vs {mse}",
+        sc[0].loss
+    );
 }
 
 /// A constructed task with a zero-loss init: x = ±1, y = [0, 1], the model Linear(1, 1) under
@@ -162,7 +180,10 @@ fn constructed_task_best_of_k_follows_its_law() {
         .filter(|(_, s)| f64::from(s.unwrap()) < t)
         .count() as f64;
     let sd = (runs as f64 * 0.25).sqrt();
-    assert!((below - runs as f64 / 2.0).abs() < 4.5 * sd, "{below} of {runs} below {t}");
+    assert!(
+        (below - runs as f64 / 2.0).abs() < 4.5 * sd,
+        "{below} of {runs} below {t}"
+    );
     let setup = Setup {
         optimizer: OptimizerConfig::adam(1e-2),
         batch_size: 2,
@@ -205,15 +226,30 @@ fn plan() -> ConfigPlan {
 fn bad_plans_are_named_errors() {
     assert!(plan().prepare(1).is_ok());
     let err = |p: ConfigPlan| format!("{:#}", p.prepare(1).unwrap_err());
-    let e = err(ConfigPlan { task: "mnist", ..plan() });
+    let e = err(ConfigPlan {
+        task: "mnist",
+        ..plan()
+    });
     assert!(e.contains("unknown task `mnist`"), "{e}");
-    let e = err(ConfigPlan { arch: "5-8-3".into(), ..plan() });
+    let e = err(ConfigPlan {
+        arch: "5-8-3".into(),
+        ..plan()
+    });
     assert!(e.contains("needs 4 and 3"), "{e}");
-    let e = err(ConfigPlan { arch: "4-x-3".into(), ..plan() });
+    let e = err(ConfigPlan {
+        arch: "4-x-3".into(),
+        ..plan()
+    });
     assert!(e.contains("`x`"), "{e}");
-    let e = err(ConfigPlan { activation: "swish", ..plan() });
+    let e = err(ConfigPlan {
+        activation: "swish",
+        ..plan()
+    });
     assert!(e.contains("swish"), "{e}");
-    let e = err(ConfigPlan { optimizer: "lbfgs", ..plan() });
+    let e = err(ConfigPlan {
+        optimizer: "lbfgs",
+        ..plan()
+    });
     assert!(e.contains("unknown optimizer `lbfgs`"), "{e}");
     let mut p = plan();
     p.arms[1].pick = Pick::BestOf(0);
@@ -221,7 +257,10 @@ fn bad_plans_are_named_errors() {
     let mut p = plan();
     p.arms[1].scored_on = ScoredOn::Subset(10_000);
     let e = err(p);
-    assert!(e.contains("10000") && e.contains("112 training rows"), "{e}");
+    assert!(
+        e.contains("10000") && e.contains("112 training rows"),
+        "{e}"
+    );
     let mut p = plan();
     p.arms[1].scheme = "glorot_magic";
     assert!(err(p).contains("unknown scheme `glorot_magic`"));
