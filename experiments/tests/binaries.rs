@@ -367,6 +367,7 @@ fn real_tasks_quick_run_has_the_issues_keys() {
     for f in [
         "real_tasks.md",
         "real_tasks.csv",
+        "real_tasks_rho.svg",
         "real_tasks_head_start_digits_anchor.svg",
     ] {
         assert!(out.join(f).exists(), "{f}");

@@ -3,7 +3,7 @@
 //! descriptor: its configurations, its arms and its report's words; the machinery is
 //! `experiments::real`.
 //!
-//! `cargo run --release -p experiments --bin real_tasks -- --runs 1000 --other-runs 150 --seed 2025`
+//! `cargo run --release -p experiments --bin real_tasks -- --runs 1000 --other-runs 100 --seed 2025`
 
 use anyhow::{Result, bail};
 use clap::Parser;
@@ -12,7 +12,9 @@ use experiments::driver::{Report, Session, with_progress};
 use experiments::real::arm::{Arm, Pick, ScoredOn, base_plan};
 use experiments::real::config::ConfigPlan;
 use experiments::real::deceive::{COLLAPSE_TV, quantile_sweep};
-use experiments::real::report::{bands_md, config_json, csv, head_start_figure};
+use experiments::real::report::{
+    bands_md, config_json, csv, effect_figure, head_start_figure, rho_figure,
+};
 use experiments::real::study::{ConfigResult, RANK_CANDIDATES, prepare_all, run_config};
 use serde_json::json;
 
@@ -24,13 +26,13 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     runs: usize,
     /// Runs per arm of every other configuration.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 100)]
     other_runs: usize,
     /// Candidates scored for the digits quantile sweep.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 50_000)]
     pool: usize,
     /// Candidates trained per band of the quantile sweep.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 50)]
     per_band: usize,
     /// A small configuration for tests: 24 anchor runs, 10 elsewhere, a 2000-candidate pool,
     /// 4 per band (epochs and JSON keys as in the full run).
@@ -359,7 +361,39 @@ fn report(
             "collapse_rule": format!("mean total-variation distance of the predicted distributions from their average < {COLLAPSE_TV}"),
         })),
     });
-    let mut figures = Vec::new();
+    let mut figures = vec![("rho".to_string(), rho_figure(results)?)];
+    let depth = |activation: &str| -> Vec<(f64, &ConfigResult)> {
+        results
+            .iter()
+            .filter_map(|c| {
+                let id = &c.prepared.plan.id;
+                let d = if activation == "relu" && id == "digits_base" {
+                    1
+                } else {
+                    id.strip_prefix("digits_depth")?
+                        .strip_suffix(&format!("_{activation}"))?
+                        .parse()
+                        .ok()?
+                };
+                Some((f64::from(d), c))
+            })
+            .collect()
+    };
+    let ladder: Vec<(String, Vec<(f64, &ConfigResult)>)> = ["relu", "tanh"]
+        .into_iter()
+        .map(|a| (a.to_string(), depth(a)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if !ladder.is_empty() {
+        figures.push((
+            "effect_vs_depth".to_string(),
+            effect_figure(
+                "digits: head start of best-of-100 vs depth",
+                "hidden layers of 32",
+                &ladder,
+            )?,
+        ));
+    }
     for c in results {
         figures.push((
             format!("head_start_{}", c.prepared.plan.id),
@@ -401,6 +435,15 @@ fn experiments_md(
         md.push_str(&experiments::real::report::config_md(c));
     }
     md.push_str(&experiments::real::report::verdicts_md(results));
+    if results
+        .iter()
+        .any(|c| c.prepared.plan.id.starts_with("digits_depth"))
+    {
+        md.push_str(
+            "\nEffect vs depth (digits, 1 = digits_base; ReLU and tanh; the head start at epoch 1 and at \
+             the last epoch):\n\n![effect vs depth](real_tasks_effect_vs_depth.svg)\n",
+        );
+    }
     if let Some((bands, collapsed, sample)) = sweep {
         md.push_str(&format!(
             "\n## RQ5 on digits: initial-loss quantile sweep\n\n{} candidates of digits_anchor's torch_default \
@@ -412,7 +455,9 @@ fn experiments_md(
             sizes.per_band,
             bands_md(bands)
         ));
-        md.push_str(&experiments::real::report::sweep_verdict_md(bands));
+        md.push_str(&experiments::real::report::sweep_verdict_md(
+            bands, *collapsed, *sample,
+        ));
     }
     md.push_str(
         "\nOne row per run (config, arm, run, losses, per-epoch losses) is in real_tasks.csv beside \

@@ -421,12 +421,7 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .filter_map(|c| {
-            let idx = c
-                .head_starts
-                .iter()
-                .position(|(n, _)| n.ends_with("/best_of_100/full"))
-                .or((!c.head_starts.is_empty()).then_some(0))?;
-            let (name, h) = &c.head_starts[idx];
+            let (name, h) = main_head_start(c)?;
             let a = c.arms.iter().find(|a| &a.arm.name() == name)?;
             let random = c.random_of(a.arm.scheme);
             let d = MeanCi::difference(
@@ -465,7 +460,8 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
          RQ4 (width and depth: digits_wide, digits_depth*): the head start of the main selected arm over \
          random, at epoch 1 and at the last epoch, and the held-out difference (selected − random).\n\n{}\n\
          RQ5: the lowest-initial-loss decile of random inits does worse than the rest, with an interval \
-         excluding 0, in {} of {} (configuration, outcome) cases{}.\n",
+         excluding 0, in {} of {} (configuration, outcome) cases{}. Configurations as numbered in the \
+         ρ figure: {}.\n\n![rho](real_tasks_rho.svg)\n",
         md_table(
             &[
                 "config",
@@ -483,17 +479,38 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
             String::new()
         } else {
             format!(": {}", flagged.join(", "))
-        }
+        },
+        results
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} {}", i + 1, c.prepared.plan.id))
+            .collect::<Vec<_>>()
+            .join(", "),
     )
 }
 
 /// The sweep's plain verdict: do the lowest-loss bands fit faster but generalise worse than
 /// the median band?
-pub fn sweep_verdict_md(bands: &[Band]) -> String {
+pub fn sweep_verdict_md(bands: &[Band], pool_collapsed: usize, pool_sample: usize) -> String {
     let Some(median) = bands.iter().find(|b| b.band == "median_10pct") else {
         return String::new();
     };
-    let mut md = String::from("\n");
+    let share = |k: usize, n: usize| 100.0 * k as f64 / n.max(1) as f64;
+    let mut md = format!(
+        "\nLow loss by collapse: {:.1} % of the pool sample is collapsed; in the bands: {}.\n\n",
+        share(pool_collapsed, pool_sample),
+        bands
+            .iter()
+            .map(|b| format!(
+                "{} {:.1} % ({} of {})",
+                b.band,
+                share(b.collapsed, b.runs),
+                b.collapsed,
+                b.runs
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for b in bands.iter().filter(|b| b.band.starts_with("best")) {
         let fit = b.train_loss_1.ci95.1 < median.train_loss_1.ci95.0;
         let worse = b.test_accuracy.ci95.1 < median.test_accuracy.ci95.0;
@@ -516,4 +533,86 @@ pub fn sweep_verdict_md(bands: &[Band]) -> String {
         ));
     }
     md
+}
+
+/// The head start of each configuration's main selected arm at its first and last epoch, as
+/// points `(x, interval)` of the given series (e.g. depth per activation).
+pub fn effect_figure(
+    title: &str,
+    x_desc: &str,
+    series: &[(String, Vec<(f64, &ConfigResult)>)],
+) -> Result<String> {
+    let mut lines = Vec::new();
+    for (name, points) in series {
+        for (label, last) in [("epoch 1", false), ("last epoch", true)] {
+            let pts: Vec<Interval> = points
+                .iter()
+                .filter_map(|(x, c)| {
+                    let h = &main_head_start(c)?.1;
+                    let m = if last { h.last()? } else { h.first()? };
+                    Some(Interval {
+                        x: *x,
+                        y: m.mean,
+                        lo: m.ci95.0,
+                        hi: m.ci95.1,
+                    })
+                })
+                .collect();
+            lines.push((format!("{name}, {label}"), pts));
+        }
+    }
+    let xs = series.iter().flat_map(|(_, p)| p.iter().map(|(x, _)| *x));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    interval_chart(
+        title,
+        (x_desc, "Δ train loss (selected − random), 95 %"),
+        ((lo - 0.5, hi + 0.5), (0.0, 0.0)),
+        &lines,
+        &[("no difference".into(), 0.0)],
+    )
+}
+
+/// Spearman ρ of the initial loss with the final train loss and with the held-out score, per
+/// configuration (x = the configuration's position in `results`, from 1).
+pub fn rho_figure(results: &[ConfigResult]) -> Result<String> {
+    let series: Vec<(String, Vec<Interval>)> = ["final_train_loss", "held_out_score"]
+        .into_iter()
+        .map(|outcome| {
+            let pts = results
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let r = c.relations.iter().find(|r| r.outcome == outcome)?;
+                    let (lo, hi) = r.correlation.spearman_ci95?;
+                    Some(Interval {
+                        x: (i + 1) as f64,
+                        y: r.correlation.spearman_rho,
+                        lo,
+                        hi,
+                    })
+                })
+                .collect();
+            (format!("ρ(initial loss, {outcome})"), pts)
+        })
+        .collect();
+    interval_chart(
+        "Spearman ρ of initial loss with outcomes, per configuration",
+        (
+            "configuration (numbered as in the RQ5 list)",
+            "Spearman ρ, 95 %",
+        ),
+        ((0.5, results.len() as f64 + 0.5), (-1.0, 1.0)),
+        &series,
+        &[("no relation".into(), 0.0)],
+    )
+}
+
+/// The main selected arm's head start: best_of_100 on the full set, else the first.
+pub fn main_head_start(c: &ConfigResult) -> Option<&(String, Vec<MeanCi>)> {
+    c.head_starts
+        .iter()
+        .find(|(n, _)| n.ends_with("/best_of_100/full"))
+        .or(c.head_starts.first())
 }
