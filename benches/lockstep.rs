@@ -4,21 +4,24 @@
 //! batched over runs 1.1×10⁷, JAX vmap+scan+jit 1.5×10⁷.
 //!
 //! Only the epoch budget stops runs, so every bench iteration does exactly runs × epochs
-//! run-epochs. The ISA is forced per bench id; threads are rayon's default pool.
+//! run-epochs. Initial parameters are relu1's reference plan (N(0, 0.5²) weights, zero biases).
+//! The ISA is forced per bench id; threads are rayon's default pool.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use initsift::batch::Isa;
-use initsift::batch::lockstep::{Lockstep, LockstepConfig, Preset, normal_inits};
+use initsift::batch::lockstep::{Lockstep, LockstepConfig};
+use initsift::batch::{Isa, Preset};
+use initsift::init::Stream;
 use initsift::nn::{Adam, Loss, OptimizerConfig, StopRules};
 
 const RUNS: usize = 1 << 15;
 const EPOCHS: usize = 200;
 
 fn lockstep(c: &mut Criterion) {
+    let preset = Preset::Relu1;
     let config = LockstepConfig {
-        preset: Preset::Relu1,
+        preset,
         optimizer: OptimizerConfig::Adam(Adam {
             lr: 0.01,
             beta2: 0.99,
@@ -31,7 +34,9 @@ fn lockstep(c: &mut Criterion) {
             plateau: None,
         },
     };
-    let init = normal_inits(Preset::Relu1, RUNS, 1, 0.5, 0.0);
+    let stream = Stream::new(&preset.spec(), &preset.plan(), 1).expect("preset plan");
+    let mut init = vec![0.0f32; RUNS * preset.param_len()];
+    stream.fill_batch(0, &mut init).expect("whole runs");
     let mut group = c.benchmark_group("lockstep");
     group.sample_size(10);
     group.throughput(Throughput::Elements((RUNS * EPOCHS) as u64));

@@ -1,10 +1,13 @@
 //! Properties of the lockstep trainer that need no engine: the same bits on every ISA and any
 //! thread count, lane isolation, errors for bad input, and the per-run analyses.
 
-use initsift_batch::Isa;
+mod common;
+
+use common::normal_inits;
 use initsift_batch::lockstep::{
-    FirstLayerStats, Lockstep, LockstepConfig, LockstepError, LockstepReport, Preset, normal_inits,
+    FirstLayerStats, Lockstep, LockstepConfig, LockstepError, LockstepReport, TRAIN_LANES,
 };
+use initsift_batch::{Isa, Preset};
 use initsift_nn::{Adam, Loss, OptimizerConfig, Sgd, StopReason, StopRules};
 
 fn config(preset: Preset, optimizer: OptimizerConfig, loss: Loss) -> LockstepConfig {
@@ -118,7 +121,7 @@ fn thread_count_does_not_change_results() {
 #[test]
 fn compaction_does_not_change_results() {
     let runs = 64 * 64;
-    let lanes = initsift_batch::lockstep::LANES;
+    let lanes = TRAIN_LANES;
     for c in configs() {
         let p = c.preset.param_len();
         let init = normal_inits(c.preset, runs, 10, 0.5, 0.0);

@@ -9,8 +9,12 @@
 //! converged run's loss (threshold 1e-7) is dominated by f32 cancellation in `out − y`, and a
 //! relative bound says nothing (tests still print the largest deviation).
 
-use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset, normal_inits};
+mod common;
+
+use common::{kink_grid, normal_inits};
+use initsift_batch::lockstep::{Lockstep, LockstepConfig};
+use initsift_batch::{Isa, Preset};
+use initsift_data::xor::INPUTS_CENTERED;
 use initsift_nn::{
     Adam, Loss, OptimizerConfig, Plateau, RmsProp, Sgd, StopReason, StopRules, Trainer,
 };
@@ -20,16 +24,8 @@ use rayon::prelude::*;
 const RUNS: usize = 1000;
 
 fn xor(preset: Preset) -> (Array2<f32>, Array2<f32>) {
-    let x = Array2::from_shape_vec(
-        (4, 2),
-        initsift_batch::lockstep::XOR_X
-            .iter()
-            .flatten()
-            .copied()
-            .collect(),
-    )
-    .unwrap();
-    let y = Array2::from_shape_vec((4, preset.outputs()), preset.targets()).unwrap();
+    let x = initsift_data::xor::inputs_centered();
+    let y = Array2::from_shape_vec((4, preset.output_len()), preset.targets()).unwrap();
     (x, y)
 }
 
@@ -314,19 +310,12 @@ fn relu2_agrees_with_the_engine() {
 /// abs'(0) = 0) exactly and often: the kernels must take the engine's side of every kink.
 #[test]
 fn kinks_follow_the_engine() {
-    let grid = [-1.0f32, -0.5, 0.0, 0.5, 1.0];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut pick = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        grid[(state % grid.len() as u64) as usize]
-    };
     let mut zero_pre_activations = 0;
     for preset in Preset::ALL {
-        let init: Vec<f32> = (0..RUNS * preset.param_len()).map(|_| pick()).collect();
+        let init = kink_grid(RUNS * preset.param_len(), &mut state);
         for row in init.chunks_exact(preset.param_len()).take(200) {
-            for x in &initsift_batch::lockstep::XOR_X {
+            for x in &INPUTS_CENTERED {
                 for j in 0..preset.hidden_units() {
                     let z = x[0] * row[2 * j]
                         + x[1] * row[2 * j + 1]

@@ -4,8 +4,8 @@
 //! torch_reference_runs.json, written by tools/pytorch/torch_reference_runs.py) must end after the same number of
 //! epochs, for the same reason, with the same accuracy.
 
-use initsift_batch::Isa;
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
+use initsift_batch::lockstep::{Lockstep, LockstepConfig};
+use initsift_batch::{Isa, Preset};
 use initsift_nn::{Loss, StopReason, StopRules};
 use serde_json::Value;
 

@@ -14,7 +14,8 @@ use experiments::xor::sampling::{
     ArmPlan, Histogram, Level, PilotLevel, RulePlan, SamplingStudy, Setting,
 };
 use experiments::xor::{ArmRuns, EpochFigure};
-use initsift_batch::lockstep::{Preset, XOR_CLASS, XOR_X};
+use initsift_batch::Preset;
+use initsift_data::xor::LABELS;
 use initsift_init::InitPlan;
 use initsift_nn::StopReason;
 use serde::Serialize;
@@ -83,8 +84,8 @@ fn main() -> Result<()> {
     let plateaus: Vec<(&str, Vec<Plateau>)> = run
         .arms
         .iter()
-        .map(|r| (r.arm.name.as_str(), plateaus(r)))
-        .collect();
+        .map(|r| Ok((r.arm.name.as_str(), plateaus(r)?)))
+        .collect::<Result<_>>()?;
     let md = format!(
         "# xor_two_layer: relu2 loss-based sampling, re-checked\n\n{}\
          ## Configuration\n\n\
@@ -135,14 +136,6 @@ fn point_state(out: [f32; 2], class: usize) -> &'static str {
     }
 }
 
-/// relu2's outputs on the four XOR points (W1, b1, W2, b2 in the flat layout).
-fn outputs(p: &[f32]) -> [[f32; 2]; 4] {
-    XOR_X.map(|x| {
-        let h = [0, 1].map(|j| (p[2 * j] * x[0] + p[2 * j + 1] * x[1] + p[4 + j]).max(0.0));
-        [0, 1].map(|k| p[6 + 2 * k] * h[0] + p[6 + 2 * k + 1] * h[1] + p[10 + k])
-    })
-}
-
 /// A loss level where failed runs end, and what their outputs look like there.
 #[derive(Debug, Clone, Serialize)]
 struct Plateau {
@@ -156,7 +149,7 @@ struct Plateau {
     accuracies: BTreeMap<String, usize>,
 }
 
-fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
+fn plateaus(arm: &ArmRuns) -> Result<Vec<Plateau>> {
     let p = Preset::Relu2.param_len();
     let mut levels: BTreeMap<i64, Plateau> = BTreeMap::new();
     let failed = arm
@@ -174,10 +167,12 @@ fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
             accuracies: BTreeMap::new(),
         });
         level.runs += 1;
-        let outs = outputs(&arm.report.final_params[r * p..(r + 1) * p]);
+        let outs = Preset::Relu2.outputs(&arm.report.final_params[r * p..(r + 1) * p])?;
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for (out, class) in outs.iter().zip(XOR_CLASS) {
-            *counts.entry(point_state(*out, class)).or_default() += 1;
+        for (out, &class) in outs.chunks_exact(2).zip(&LABELS) {
+            *counts
+                .entry(point_state([out[0], out[1]], class))
+                .or_default() += 1;
         }
         let pattern = counts
             .iter()
@@ -189,7 +184,7 @@ fn plateaus(arm: &ArmRuns) -> Vec<Plateau> {
     }
     let mut v: Vec<Plateau> = levels.into_values().collect();
     v.sort_by_key(|p| std::cmp::Reverse(p.runs));
-    v
+    Ok(v)
 }
 
 /// Where failed runs end, for the control and the write-up's threshold arm.

@@ -16,7 +16,8 @@ pub use published::{Published, PublishedScan, PublishedStudy};
 pub use traces::{TraceReplay, replay_traces, trace_replay_md};
 
 use anyhow::{Context, Result, bail};
-use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::{Lockstep, LockstepConfig, LockstepReport};
 use initsift_nn::{Adam, Loss, OptimizerConfig, StopReason, StopRules};
 use serde::Deserialize;
 

@@ -96,7 +96,8 @@ fn article_dataset(
     epochs: &[usize],
 ) -> Result<ArticleDataset> {
     let x = initsift_data::xor::inputs_centered();
-    let y = ndarray::Array2::from_shape_vec((4, config.preset.outputs()), config.preset.targets())?;
+    let y =
+        ndarray::Array2::from_shape_vec((4, config.preset.output_len()), config.preset.targets())?;
     let longest = epochs.iter().copied().max().unwrap_or(0);
     let mut trainers = (1..=longest)
         .map(|steps| {

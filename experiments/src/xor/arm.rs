@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use initsift_batch::lockstep::{FirstLayerStats, Lockstep, LockstepReport, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::{FirstLayerStats, Lockstep, LockstepReport};
 use initsift_init::Stream;
 use initsift_init::select::{
     Adaptive, BestOfN, Origin, Pick, Score, Scorer, Side, Status, Strategy, Threshold, select,

@@ -17,7 +17,8 @@ pub use summary::{ArmSummary, EpochFigure, Figure, StopCounts, summarize};
 
 use anyhow::Result;
 use initsift_batch::Isa;
-use initsift_batch::lockstep::{LockstepConfig, Preset};
+use initsift_batch::Preset;
+use initsift_batch::lockstep::LockstepConfig;
 use initsift_batch::score::FusedScorer;
 use initsift_init::select::Scorer;
 use initsift_init::{InitPlan, Stream};

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::preset::{Preset, XOR_CLASS, XOR_X};
+use crate::xor::{CLASS, INPUTS, Preset, linear_unit};
 
 /// Cosine below which two first-layer rows form a mirror pair.
 pub const MIRROR_COSINE: f64 = -0.95;
@@ -45,13 +45,10 @@ impl FirstLayerStats {
         }
         let mut alive_unit = [false; 2];
         let (mut dead_points, mut by_class) = (0u8, [0u8; 2]);
-        for (x, &class) in XOR_X.iter().zip(&XOR_CLASS) {
+        for (&x, &class) in INPUTS.iter().zip(&CLASS) {
             let mut alive = false;
             for (j, unit_alive) in alive_unit.iter_mut().enumerate() {
-                let mut acc = 0.0f32;
-                acc += x[0] * params[2 * j];
-                acc += x[1] * params[2 * j + 1];
-                let z = acc + params[4 + j];
+                let z = linear_unit(x, params[2 * j], params[2 * j + 1], params[4 + j]);
                 let active = z > 0.0 || z.is_nan();
                 alive |= active;
                 *unit_alive |= active;

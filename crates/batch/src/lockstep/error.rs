@@ -2,7 +2,7 @@
 
 use initsift_nn::Loss;
 
-use super::Preset;
+use crate::Preset;
 
 /// Bad input to the lockstep trainer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,9 +42,6 @@ pub enum LockstepError {
         /// The loss asked for.
         loss: Loss,
     },
-    /// A model that is not one of the lockstep presets.
-    #[error("model `{0}` is not a lockstep preset (abs1, relu1, relu2)")]
-    UnknownModel(String),
     /// Any other optimizer hyper-parameter outside its domain, as the engine checks it.
     #[error("optimizer: {0}")]
     Optimizer(#[from] initsift_nn::Error),

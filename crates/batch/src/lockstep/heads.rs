@@ -3,18 +3,8 @@
 //! their symbolic gradients), so each lane rounds exactly as the engine does.
 
 use super::width::{LANES, Lane, ZERO};
+use crate::xor::target;
 use initsift_tensor::scalar::{sigmoid, softplus};
-
-/// Targets of one-output presets, per point.
-const TARGETS_1: [f32; 4] = [0.0, 1.0, 1.0, 0.0];
-/// One-hot targets of two-output presets, row-major `[point][output]`.
-const TARGETS_2: [f32; 8] = [1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
-
-/// The target of output element `e` (row-major) of a preset with `k` outputs per point.
-#[inline(always)]
-pub(crate) fn target(k: usize, e: usize) -> f32 {
-    if k == 1 { TARGETS_1[e] } else { TARGETS_2[e] }
-}
 
 /// A loss over the `4·k` output elements, mean-reduced as PyTorch's default.
 pub(crate) trait Head {

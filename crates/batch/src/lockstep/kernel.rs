@@ -21,9 +21,8 @@ use super::heads::{Bce, Head, Mse};
 use super::nets::{Abs1, MAX_PARAMS, Net, Params, Relu1, Relu2};
 use super::optim::{OptLanes, OptPlan};
 use super::stop::{GO_ON, StopLanes};
-use super::width::{LANES, Lane, ZERO};
-use crate::lanes::gather_rows;
-use crate::preset::{Preset, XOR_CLASS};
+use super::width::{LANES, Lane, ZERO, gather_rows};
+use crate::xor::{CLASS, Preset};
 
 /// Epochs a block runs before the next block of its group takes over (its state stays in L1
 /// meanwhile) and between compactions.
@@ -100,7 +99,7 @@ fn evaluate<N: Net, H: Head>(p: &Params) -> (Lane, [u32; LANES]) {
     N::forward(p, &mut out);
     let loss = H::loss(N::K, &out);
     let mut correct = [0u32; LANES];
-    for (i, &class) in XOR_CLASS.iter().enumerate() {
+    for (i, &class) in CLASS.iter().enumerate() {
         for l in 0..LANES {
             let predicted = if N::K == 1 {
                 usize::from(out[i][l] >= H::THRESHOLD)

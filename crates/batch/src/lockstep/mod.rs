@@ -3,7 +3,7 @@
 //!
 //! - Data: the centred XOR points `[[-1,-1],[1,-1],[-1,1],[1,1]]`, targets `[0,1,1,0]`, one-hot
 //!   for relu2; full batch, one optimizer step per epoch.
-//! - Layout: runs are grouped in blocks of [`LANES`]; a block's
+//! - Layout: runs are grouped in blocks of [`TRAIN_LANES`]; a block's
 //!   parameters are parameter-major, lane-minor. Forward and backward are hand-derived per
 //!   preset and mirror the engine's graph operation by operation; the optimizers call
 //!   initsift-nn's per-element updates; the stop rules are the Trainer's. So a lane computes
@@ -26,16 +26,11 @@ mod nets;
 mod optim;
 mod outcome;
 mod stop;
-mod throughput;
 mod train;
 mod width;
 
-pub use crate::preset::{Preset, XOR_CLASS, XOR_X};
-pub use analysis::{
-    FirstLayerStats, MIRROR_COSINE, PERFECT_MIRROR_TOLERANCE, distance as param_distance,
-};
+pub use analysis::{FirstLayerStats, MIRROR_COSINE, PERFECT_MIRROR_TOLERANCE};
 pub use error::LockstepError;
 pub use outcome::{LockstepReport, RunOutcome};
-pub use throughput::{is_bias, normal_init, normal_inits, time_lockstep};
 pub use train::{Lockstep, LockstepConfig};
-pub use width::LANES;
+pub use width::TRAIN_LANES;

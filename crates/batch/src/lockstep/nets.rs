@@ -1,13 +1,15 @@
 //! Hand-derived forward and backward passes of the presets on XOR, in lanes.
 //!
-//! Each pass mirrors the engine's graph for the preset node by node: a matmul accumulates from 0
-//! in index order (`acc = 0 + x₀w₀`, then `+ x₁w₁`), the bias is added after, a bias gradient
-//! sums rows in order from 0, and kinks follow PyTorch (`relu'(0) = 0`, `abs'(0) = 0`). So a lane
-//! gets the engine's bits, not just its value up to rounding.
+//! Each pass mirrors the engine's graph for the preset node by node: the forward arithmetic is
+//! [`crate::xor`]'s scalar passes (a matmul accumulates from 0 in index order, the bias is added
+//! after), a bias gradient sums rows in order from 0, and kinks follow PyTorch (`relu'(0) = 0`,
+//! `abs'(0) = 0`). So a lane gets the engine's bits, not just its value up to rounding.
 
 use super::heads::Head;
 use super::width::{LANES, Lane, ZERO};
-use crate::preset::XOR_X;
+use crate::xor::{
+    INPUTS, abs1_outputs, linear_unit, relu, relu1_outputs, relu2_outputs, sign, step,
+};
 
 /// The most parameters a preset has (relu2).
 pub(crate) const MAX_PARAMS: usize = 12;
@@ -21,44 +23,32 @@ pub(crate) trait Net {
     const P: usize;
     /// Outputs per data point.
     const K: usize;
-    /// The outputs of the four points, row-major `[point][output]`.
-    fn forward(p: &Params, out: &mut [Lane; 8]);
+    /// The outputs of the four points for one run's parameters `t`, row-major
+    /// `[point][output]` (the first `4·K` of 8).
+    fn outputs(t: &[f32; MAX_PARAMS]) -> [f32; 8];
     /// The loss at `p` and its gradient, written into `g`.
     fn loss_grad<H: Head>(p: &Params, g: &mut Params) -> Lane;
+
+    /// The outputs of the four points per lane, row-major `[point][output]`.
+    #[inline(always)]
+    fn forward(p: &Params, out: &mut [Lane; 8]) {
+        for l in 0..LANES {
+            let o = Self::outputs(&std::array::from_fn(|i| p[i][l]));
+            for (lane, v) in out.iter_mut().zip(o) {
+                lane[l] = v;
+            }
+        }
+    }
 }
 
-/// The engine's ReLU (`x if x > 0 or NaN, else 0`): NaN passes through, so a diverged run
-/// stays visible. Written as one compare so it compiles to a vector select.
-#[inline(always)]
-fn relu(x: f32) -> f32 {
-    if x <= 0.0 { 0.0 } else { x }
-}
-
-/// The engine's `step`, ReLU's local derivative: 1 where x > 0, else 0 (also at 0 and NaN).
-#[inline(always)]
-fn step(x: f32) -> f32 {
-    if x > 0.0 { 1.0 } else { 0.0 }
-}
-
-/// The engine's `sign`, Abs's local derivative: ±1, and `x·0` at ±0 (NaN stays NaN).
-/// Written as two selects over values computed up front, so it vectorizes.
-#[inline(always)]
-fn sign(x: f32) -> f32 {
-    let not_positive = if x < 0.0 { -1.0 } else { x * 0.0 };
-    if x > 0.0 { 1.0 } else { not_positive }
-}
-
-/// Pre-activations of a Linear(2, `U`) layer on the XOR inputs: `z[i][j] = (0 + x_i0·W_j0 +
-/// x_i1·W_j1) + b_j`, with `W` at `p[w..w+2U]` row-major and `b` at `p[b..b+U]`.
+/// Pre-activations of a Linear(2, `U`) layer on the XOR inputs: `z[i][j]` is
+/// [`linear_unit`] of point `i` with `W` at `p[w..w+2U]` row-major and `b` at `p[b..b+U]`.
 #[inline(always)]
 fn first_layer<const U: usize>(p: &Params, w: usize, b: usize, z: &mut [[Lane; U]; 4]) {
-    for (i, x) in XOR_X.iter().enumerate() {
+    for (i, &x) in INPUTS.iter().enumerate() {
         for j in 0..U {
             for l in 0..LANES {
-                let mut acc = 0.0f32;
-                acc += x[0] * p[w + 2 * j][l];
-                acc += x[1] * p[w + 2 * j + 1][l];
-                z[i][j][l] = acc + p[b + j][l];
+                z[i][j][l] = linear_unit(x, p[w + 2 * j][l], p[w + 2 * j + 1][l], p[b + j][l]);
             }
         }
     }
@@ -79,7 +69,7 @@ fn first_layer_grad<const U: usize>(gz: &[[Lane; U]; 4], w: usize, b: usize, g: 
         for k in 0..2 {
             for l in 0..LANES {
                 let mut acc = 0.0f32;
-                for (gzi, x) in gz.iter().zip(&XOR_X) {
+                for (gzi, x) in gz.iter().zip(&INPUTS) {
                     acc += gzi[j][l] * x[k];
                 }
                 g[w + 2 * j + k][l] = acc;
@@ -96,14 +86,9 @@ impl Net for Abs1 {
     const K: usize = 1;
 
     #[inline(always)]
-    fn forward(p: &Params, out: &mut [Lane; 8]) {
-        let mut z = [[ZERO; 1]; 4];
-        first_layer::<1>(p, 0, 2, &mut z);
-        for i in 0..4 {
-            for l in 0..LANES {
-                out[i][l] = z[i][0][l].abs();
-            }
-        }
+    fn outputs(t: &[f32; MAX_PARAMS]) -> [f32; 8] {
+        let o = abs1_outputs(t);
+        [o[0], o[1], o[2], o[3], 0.0, 0.0, 0.0, 0.0]
     }
 
     #[inline(always)]
@@ -133,11 +118,11 @@ impl Net for Abs1 {
 pub(crate) struct Relu1;
 
 impl Relu1 {
+    /// The outputs from the pre-activations: the engine's row sum starts from 0.
     #[inline(always)]
-    fn outputs(z: &[[Lane; 2]; 4], out: &mut [Lane; 8]) {
+    fn sum_units(z: &[[Lane; 2]; 4], out: &mut [Lane; 8]) {
         for i in 0..4 {
             for l in 0..LANES {
-                // The engine's row sum starts from 0.
                 out[i][l] = (0.0 + relu(z[i][0][l])) + relu(z[i][1][l]);
             }
         }
@@ -149,10 +134,9 @@ impl Net for Relu1 {
     const K: usize = 1;
 
     #[inline(always)]
-    fn forward(p: &Params, out: &mut [Lane; 8]) {
-        let mut z = [[ZERO; 2]; 4];
-        first_layer::<2>(p, 0, 4, &mut z);
-        Self::outputs(&z, out);
+    fn outputs(t: &[f32; MAX_PARAMS]) -> [f32; 8] {
+        let o = relu1_outputs(t);
+        [o[0], o[1], o[2], o[3], 0.0, 0.0, 0.0, 0.0]
     }
 
     #[inline(always)]
@@ -160,7 +144,7 @@ impl Net for Relu1 {
         let mut z = [[ZERO; 2]; 4];
         first_layer::<2>(p, 0, 4, &mut z);
         let mut out = [ZERO; 8];
-        Self::outputs(&z, &mut out);
+        Self::sum_units(&z, &mut out);
         let mut gout = [ZERO; 8];
         let loss = H::loss_grad(1, &out, &mut gout);
         let mut gz = [[ZERO; 2]; 4];
@@ -197,10 +181,9 @@ impl Relu2 {
             }
             for j in 0..2 {
                 for l in 0..LANES {
-                    let mut acc = 0.0f32;
-                    acc += h[i][0][l] * p[6 + 2 * j][l];
-                    acc += h[i][1][l] * p[6 + 2 * j + 1][l];
-                    out[2 * i + j][l] = acc + p[10 + j][l];
+                    let hl = [h[i][0][l], h[i][1][l]];
+                    out[2 * i + j][l] =
+                        linear_unit(hl, p[6 + 2 * j][l], p[6 + 2 * j + 1][l], p[10 + j][l]);
                 }
             }
         }
@@ -212,11 +195,8 @@ impl Net for Relu2 {
     const K: usize = 2;
 
     #[inline(always)]
-    fn forward(p: &Params, out: &mut [Lane; 8]) {
-        let mut z = [[ZERO; 2]; 4];
-        let mut h = [[ZERO; 2]; 4];
-        first_layer::<2>(p, 0, 4, &mut z);
-        Self::hidden_and_outputs(p, &z, &mut h, out);
+    fn outputs(t: &[f32; MAX_PARAMS]) -> [f32; 8] {
+        relu2_outputs(t)
     }
 
     #[inline(always)]

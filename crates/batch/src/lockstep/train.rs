@@ -1,17 +1,17 @@
-//! The lockstep trainer: validation, blocks of [`LANES`] runs spread over rayon, outcomes.
+//! The lockstep trainer: validation, blocks of [`TRAIN_LANES`](super::TRAIN_LANES) runs spread over rayon, outcomes.
 
 use initsift_nn::{Loss, OptimizerConfig, StopRules, TrainConfig};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::LockstepError;
 use super::analysis::{FirstLayerStats, distance};
 use super::kernel::{HeadKind, Job, LaneResult, train_group};
 use super::optim::OptPlan;
 use super::outcome::{LockstepReport, RunOutcome};
 use super::stop::reason;
 use super::width::LANES;
-use super::{LockstepError, Preset};
-use crate::Isa;
+use crate::{Isa, Preset};
 
 /// How to train: the engine's full-batch [`TrainConfig`] for one preset.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -38,8 +38,8 @@ impl LockstepConfig {
 /// Trainer's semantics run by run.
 ///
 /// ```
-/// use initsift_batch::Isa;
-/// use initsift_batch::lockstep::{Lockstep, LockstepConfig, Preset};
+/// use initsift_batch::lockstep::{Lockstep, LockstepConfig};
+/// use initsift_batch::{Isa, Preset};
 /// use initsift_nn::{Loss, OptimizerConfig, StopReason, StopRules};
 /// # fn main() -> Result<(), initsift_batch::lockstep::LockstepError> {
 /// let config = LockstepConfig {

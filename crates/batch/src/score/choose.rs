@@ -7,7 +7,8 @@ use ndarray::ArrayView2;
 
 use super::fused::FusedScorer;
 use crate::mlp::MlpScorer;
-use crate::{Isa, Preset, XOR_X};
+use crate::xor::INPUTS;
+use crate::{Isa, Preset};
 
 /// Which scorer [`scorer_with`] builds. Every path computes the engine's scores (tests hold
 /// each to [`EngineScorer`]); they differ in speed and in what they accept.
@@ -52,12 +53,12 @@ fn xor_preset(
     y: ArrayView2<'_, f32>,
 ) -> Option<Preset> {
     let preset = Preset::from_spec(spec).ok()?;
-    let is_xor = x.dim() == (XOR_X.len(), 2)
+    let is_xor = x.dim() == (INPUTS.len(), 2)
         && x.rows()
             .into_iter()
-            .zip(XOR_X)
+            .zip(INPUTS)
             .all(|(r, p)| r.iter().eq(&p))
-        && y.dim() == (XOR_X.len(), preset.outputs())
+        && y.dim() == (INPUTS.len(), preset.output_len())
         && y.iter().eq(preset.targets().iter());
     (is_xor && preset.fused_losses().contains(&loss)).then_some(preset)
 }

@@ -10,8 +10,8 @@ use initsift_init::select::{Score, ScoreError, Scorer};
 use initsift_nn::Loss;
 use rayon::prelude::*;
 
+use super::eval::{self, Bce, CrossEntropy, LaneScore, Mse};
 use super::generate::LaneGenerator;
-use super::xor::{self, Bce, CrossEntropy, LaneScore, Mse};
 use crate::{Isa, Preset};
 
 /// Candidates per lane group: four zmm or eight ymm per value. Wider than one register because
@@ -20,7 +20,7 @@ use crate::{Isa, Preset};
 /// 1.07×10⁸, 32 lanes 1.31×10⁸, 64 lanes 1.34×10⁸ with the first kernel; 32 lanes 1.91×10⁸,
 /// 64 lanes 2.00×10⁸, 128 lanes 1.91×10⁸ with the staged Box–Muller). A constant, not the ISA's
 /// width, so every clone computes the same lanes the same way.
-pub const LANES: usize = 64;
+pub const SCORE_LANES: usize = 64;
 
 /// Candidates per rayon task: large enough to amortise scheduling and dispatch, small enough
 /// that a 2¹⁵-candidate call of the selection strategies still spreads over every core.
@@ -28,7 +28,7 @@ pub const LANES: usize = 64;
 const TASK: usize = 2048;
 
 /// Scores candidates of abs1, relu1 or relu2 on the four centred XOR points (inputs
-/// (±1, ±1), targets 0, 1, 1, 0 — one-hot for relu2), fused: each lane group of [`LANES`]
+/// (±1, ±1), targets 0, 1, 1, 0 — one-hot for relu2), fused: each lane group of [`SCORE_LANES`]
 /// candidates generates its parameters in lanes (bit-equal to [`Stream::candidate`]), runs
 /// the forward pass and the loss, and on request the accuracy and the analytic ‖∇θ L‖₂.
 ///
@@ -185,24 +185,24 @@ struct Abs1<E>(std::marker::PhantomData<E>);
 struct Relu1<E>(std::marker::PhantomData<E>);
 struct Relu2<R>(std::marker::PhantomData<R>);
 
-impl<E: xor::ElementLoss> LaneKernel<3> for Abs1<E> {
+impl<E: eval::ElementLoss> LaneKernel<3> for Abs1<E> {
     #[inline(always)]
     fn eval<const ACC: bool, const GRAD: bool>(t: [f32; 3]) -> LaneScore {
-        xor::abs1::<E, ACC, GRAD>(t)
+        eval::abs1::<E, ACC, GRAD>(t)
     }
 }
 
-impl<E: xor::ElementLoss> LaneKernel<6> for Relu1<E> {
+impl<E: eval::ElementLoss> LaneKernel<6> for Relu1<E> {
     #[inline(always)]
     fn eval<const ACC: bool, const GRAD: bool>(t: [f32; 6]) -> LaneScore {
-        xor::relu1::<E, ACC, GRAD>(t)
+        eval::relu1::<E, ACC, GRAD>(t)
     }
 }
 
-impl<R: xor::RowLoss> LaneKernel<12> for Relu2<R> {
+impl<R: eval::RowLoss> LaneKernel<12> for Relu2<R> {
     #[inline(always)]
     fn eval<const ACC: bool, const GRAD: bool>(t: [f32; 12]) -> LaneScore {
-        xor::relu2::<R, ACC, GRAD>(t)
+        eval::relu2::<R, ACC, GRAD>(t)
     }
 }
 
@@ -251,7 +251,7 @@ fn drive<const P: usize, K: LaneKernel<P>>(source: Source<'_>, sink: Sink<'_>) {
 }
 
 /// Loss, accuracy and gradient norm of one lane group.
-type Group = ([f32; LANES], [f32; LANES], [f32; LANES]);
+type Group = ([f32; SCORE_LANES], [f32; SCORE_LANES], [f32; SCORE_LANES]);
 
 /// Runs `n` candidates in lane groups; `write(k, m, group)` stores candidates `k..k + m`.
 #[inline(always)]
@@ -260,32 +260,32 @@ fn groups<const P: usize, K: LaneKernel<P>, const ACC: bool, const GRAD: bool>(
     n: usize,
     mut write: impl FnMut(usize, usize, &Group),
 ) {
-    let mut theta = [[0.0f32; LANES]; P];
+    let mut theta = [[0.0f32; SCORE_LANES]; P];
     // The stream's generator is made once per task (see LaneGenerator).
     let mut generator = match source {
-        Source::Stream(stream, first) => Ok((LaneGenerator::<LANES>::new(stream), first)),
+        Source::Stream(stream, first) => Ok((LaneGenerator::<SCORE_LANES>::new(stream), first)),
         Source::Params(params) => Err(params),
     };
     let mut k = 0;
     while k < n {
-        let m = (n - k).min(LANES);
+        let m = (n - k).min(SCORE_LANES);
         match &mut generator {
             Ok((generator, first)) => generator.generate(first.wrapping_add(k as u64), &mut theta),
             Err(params) => {
                 let rows = &params[k * P..(k + m) * P];
                 for (p, lane) in theta.iter_mut().enumerate() {
-                    for l in 0..LANES {
+                    for l in 0..SCORE_LANES {
                         lane[l] = if l < m { rows[l * P + p] } else { 0.0 };
                     }
                 }
             }
         }
-        let mut r: Group = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
-        for l in 0..LANES {
+        let mut r: Group = ([0.0; SCORE_LANES], [0.0; SCORE_LANES], [0.0; SCORE_LANES]);
+        for l in 0..SCORE_LANES {
             let t: [f32; P] = std::array::from_fn(|p| theta[p][l]);
             (r.0[l], r.1[l], r.2[l]) = K::eval::<ACC, GRAD>(t);
         }
         write(k, m, &r);
-        k += LANES;
+        k += SCORE_LANES;
     }
 }

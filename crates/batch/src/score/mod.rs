@@ -10,10 +10,10 @@
 
 mod choose;
 mod error;
+mod eval;
 mod fused;
 mod generate;
 pub mod math;
-mod xor;
 
 pub use choose::{ScorerPath, scorer_for, scorer_with};
-pub use fused::{FusedScorer, LANES};
+pub use fused::{FusedScorer, SCORE_LANES};

@@ -1,6 +1,5 @@
-//! The XOR presets the kernels are written for (abs1, relu1, relu2), and the XOR data they
-//! score and train on (tr_xor_configs.md §1.1). Shared by the lockstep trainer and the fused
-//! scorers.
+//! The XOR presets the kernels are written for (abs1, relu1, relu2; tr_xor_configs.md §1.1).
+//! Shared by the lockstep trainer and the fused scorer.
 
 use std::fmt;
 
@@ -8,13 +7,28 @@ use initsift_init::InitPlan;
 use initsift_nn::{Loss, ModelSpec};
 use serde::{Deserialize, Serialize};
 
-use crate::lockstep::LockstepError;
+use super::{ONE_HOT, SCALAR, abs1_outputs, relu1_outputs, relu2_outputs};
 
-/// The XOR inputs, centred: `[[-1,-1],[1,-1],[-1,1],[1,1]]`.
-pub const XOR_X: [[f32; 2]; 4] = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]];
-
-/// The XOR classes of the four points (XOR-true = 1); one-output presets use them as targets.
-pub const XOR_CLASS: [usize; 4] = [0, 1, 1, 0];
+/// A model or parameter vector that is not one of the presets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresetError {
+    /// A model spec that is none of the presets.
+    #[error("model `{model}` is not an XOR preset (abs1, relu1, relu2)")]
+    NotAPreset {
+        /// The model, as its spec prints.
+        model: String,
+    },
+    /// A parameter vector of the wrong length for the preset.
+    #[error("{preset} has {expected} parameters, got a vector of {actual}")]
+    ParamLength {
+        /// The preset.
+        preset: Preset,
+        /// Its parameter count.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+}
 
 /// A model the lockstep trainer has hand-derived kernels for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,7 +65,7 @@ impl Preset {
     }
 
     /// Output columns per data point (2 for relu2's one-hot targets).
-    pub const fn outputs(self) -> usize {
+    pub const fn output_len(self) -> usize {
         match self {
             Preset::Relu2 => 2,
             _ => 1,
@@ -76,14 +90,16 @@ impl Preset {
     }
 
     /// The preset a model spec is, if it is one (compared structurally, not by name).
-    pub fn from_spec(spec: &ModelSpec) -> Result<Self, LockstepError> {
+    pub fn from_spec(spec: &ModelSpec) -> Result<Self, PresetError> {
         Self::ALL
             .into_iter()
             .find(|p| {
                 let s = p.spec();
                 s.input_dim() == spec.input_dim() && s.layers() == spec.layers()
             })
-            .ok_or_else(|| LockstepError::UnknownModel(spec.to_string()))
+            .ok_or_else(|| PresetError::NotAPreset {
+                model: spec.to_string(),
+            })
     }
 
     /// The preset's reference init plan (`InitPlan::abs1()`, `relu1()`, `relu2()`).
@@ -106,13 +122,28 @@ impl Preset {
     /// The training targets, row-major `[point][output]`: the classes for one output, one-hot
     /// rows (`class 0 → [1,0]`, `class 1 → [0,1]`) for two.
     pub fn targets(self) -> Vec<f32> {
-        XOR_CLASS
-            .iter()
-            .flat_map(|&c| match self.outputs() {
-                1 => vec![c as f32],
-                _ => vec![f32::from(c == 0), f32::from(c == 1)],
-            })
-            .collect()
+        match self.output_len() {
+            1 => SCALAR.to_vec(),
+            _ => ONE_HOT.concat(),
+        }
+    }
+
+    /// The network's outputs on the four XOR points for one flat parameter vector, row-major
+    /// `[point][output]` ([`Preset::output_len`] per point), computed as the engine and the
+    /// kernels compute them (same bits).
+    pub fn outputs(self, params: &[f32]) -> Result<Vec<f32>, PresetError> {
+        if params.len() != self.param_len() {
+            return Err(PresetError::ParamLength {
+                preset: self,
+                expected: self.param_len(),
+                actual: params.len(),
+            });
+        }
+        Ok(match self {
+            Preset::Abs1 => abs1_outputs(params).to_vec(),
+            Preset::Relu1 => relu1_outputs(params).to_vec(),
+            Preset::Relu2 => relu2_outputs(params).to_vec(),
+        })
     }
 }
 

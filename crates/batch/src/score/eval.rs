@@ -13,16 +13,12 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::math::{exp_nonpositive, ln_1p_unit, sigmoid_from};
+use crate::xor::{IS_CLASS_1, ONE_HOT, SCALAR, relu, sign, step};
 
-// The XOR data (initsift-data's `xor` module, centred inputs). The inputs (−1,−1), (1,−1),
-// (−1,1), (1,1) appear below as signs; tests check these constants against that module.
-
-/// Class of each row: 0, 1, 1, 0.
-pub(crate) const CLASS: [bool; 4] = [false, true, true, false];
-/// The scalar targets 0, 1, 1, 0.
-pub(crate) const SCALAR: [f32; 4] = [0.0, 1.0, 1.0, 0.0];
-/// The one-hot targets.
-pub(crate) const ONE_HOT: [[f32; 2]; 4] = [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]];
+// The centred XOR inputs (−1,−1), (1,−1), (−1,1), (1,1) (`crate::xor::INPUTS`) appear below as
+// the signs in `unit` and `unit_grad`, which the tests hold to the engine. The engine-order
+// passes of `crate::xor` (the lockstep trainer's) give the same values up to the sign of a zero
+// but take 12 operations per unit where `unit` takes 6, in the loop that scores every candidate.
 
 /// What one lane computes: loss, accuracy (0 unless asked) and gradient norm (0 unless asked).
 pub(crate) type LaneScore = (f32, f32, f32);
@@ -102,30 +98,6 @@ impl RowLoss for CrossEntropy {
     }
 }
 
-/// ReLU with NaN passing through (the engine's): 0 for z ≤ 0, else z.
-#[inline(always)]
-fn relu(z: f32) -> f32 {
-    if z <= 0.0 { 0.0 } else { z }
-}
-
-/// ReLU's derivative (the engine's `step`): 1 for z > 0, else 0.
-#[inline(always)]
-fn step(z: f32) -> f32 {
-    if z > 0.0 { 1.0 } else { 0.0 }
-}
-
-/// The derivative of |z| (the engine's `sign`): ±1, and z·0 at 0 (0, or NaN for NaN).
-#[inline(always)]
-fn sign(z: f32) -> f32 {
-    if z > 0.0 {
-        1.0
-    } else if z < 0.0 {
-        -1.0
-    } else {
-        z * 0.0
-    }
-}
-
 /// Pre-activations of one unit with weights (a, c) and bias b on the four XOR rows: the
 /// engine's `(x₀·a + x₁·c) + b` with x ∈ {±1}, which is exactly b − s, d + b, b − d, s + b for
 /// s = a + c, d = a − c.
@@ -152,7 +124,11 @@ fn unit_grad(g: [f32; 4]) -> (f32, f32, f32) {
 fn accuracy_threshold(y: [f32; 4], th: f32) -> f32 {
     let mut count = 0.0f32;
     for i in 0..4 {
-        count += if (y[i] >= th) == CLASS[i] { 1.0 } else { 0.0 };
+        count += if (y[i] >= th) == IS_CLASS_1[i] {
+            1.0
+        } else {
+            0.0
+        };
     }
     count * 0.25
 }
@@ -238,7 +214,11 @@ pub(crate) fn relu2<R: RowLoss, const ACC: bool, const GRAD: bool>(t: [f32; 12])
             } else {
                 f32::NEG_INFINITY
             };
-            correct += if (o[1] > m0) == CLASS[i] { 1.0 } else { 0.0 };
+            correct += if (o[1] > m0) == IS_CLASS_1[i] {
+                1.0
+            } else {
+                0.0
+            };
         }
     }
     let grad = if GRAD {
