@@ -395,3 +395,21 @@ fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     }
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn real_tasks_gives_the_same_bits_on_one_and_two_threads() {
+    let csv = |threads: &str| {
+        let out = scratch(&format!("real-threads-{threads}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_real_tasks"))
+            .args(["--quick", "--configs", "iris_base,diabetes_base", "--out"])
+            .arg(&out)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s = std::fs::read(out.join("real_tasks.csv")).unwrap();
+        std::fs::remove_dir_all(&out).ok();
+        s
+    };
+    assert_eq!(csv("1"), csv("2"));
+}
