@@ -13,15 +13,22 @@
 //! - [`batch`]: SIMD kernels — fused scoring of the XOR presets, batched scoring of any MLP,
 //!   the lockstep trainer — and [`scorer_for`](batch::score::scorer_for), which picks the path.
 //! - [`data`]: the XOR family, the vendored real data sets, a CSV loader, splits and scaling.
+//! - [`datadep`]: data-dependent initializers (LSUV, GradInit, NIO, MetaInit) as one call,
+//!   [`initialize`](datadep::initialize), with a trace of what each did.
 //!
-//! [`prelude`] holds the types a user types every day.
+//! [`prelude`] holds the types a user types every day. With the default `cli` feature, `cli`
+//! holds the logic of the `initsift` command line (`cargo install --path .`).
 
 pub use initsift_batch as batch;
 pub use initsift_data as data;
+pub use initsift_datadep as datadep;
 pub use initsift_init as init;
 pub use initsift_init::select;
 pub use initsift_nn as nn;
 pub use initsift_tensor as tensor;
+
+#[cfg(feature = "cli")]
+pub mod cli;
 
 /// The everyday types: `use initsift::prelude::*;`.
 pub mod prelude {

@@ -1,6 +1,6 @@
 //! Seeds for every purpose of a study, derived from its one master seed.
 
-use initsift_init::counter::mix64;
+use initsift_init::lanes::counter::mix64;
 
 /// Derives an independent seed for a named purpose (a stream, a resample) from the master seed.
 pub fn derive_seed(master: u64, label: &str) -> u64 {

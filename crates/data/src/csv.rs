@@ -63,6 +63,18 @@ pub enum TargetKind {
 /// 1): a ragged row, a non-numeric or non-finite cell, an empty file, a header without `target`
 /// last, a header with no data rows, a class target that is not a non-negative integer.
 pub fn load_csv(path: impl AsRef<Path>, kind: TargetKind) -> Result<Dataset> {
+    load_csv_with_target(path, kind, TARGET_COLUMN)
+}
+
+/// [`load_csv`] with the targets in the column named `target` instead of a last column named
+/// `target`. The column may stand anywhere; every other column is a feature, in file order.
+/// Naming `target` (the default name) keeps [`load_csv`]'s rule that it be last. A header
+/// without the column, or with it twice, is an error that lists the header's columns.
+pub fn load_csv_with_target(
+    path: impl AsRef<Path>,
+    kind: TargetKind,
+    target: &str,
+) -> Result<Dataset> {
     let path = path.as_ref();
     let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source_error| Error::Io {
@@ -73,7 +85,7 @@ pub fn load_csv(path: impl AsRef<Path>, kind: TargetKind) -> Result<Dataset> {
         .file_name()
         .map(|file| dataset_name(&file.to_string_lossy()))
         .unwrap_or_else(|| source.clone());
-    parse_named(&bytes, &source, &name, kind)
+    parse_named_with_target(&bytes, &source, &name, kind, target)
 }
 
 /// Parses CSV or gzip-compressed CSV bytes already in memory.
@@ -81,8 +93,18 @@ pub fn load_csv(path: impl AsRef<Path>, kind: TargetKind) -> Result<Dataset> {
 /// `source` is what error messages call the input (a path, or any label); the data set is named
 /// after it as [`load_csv`] would name a file.
 pub fn parse_csv(bytes: &[u8], source: &str, kind: TargetKind) -> Result<Dataset> {
+    parse_csv_with_target(bytes, source, kind, TARGET_COLUMN)
+}
+
+/// [`parse_csv`] with the targets in the column named `target` (see [`load_csv_with_target`]).
+pub fn parse_csv_with_target(
+    bytes: &[u8],
+    source: &str,
+    kind: TargetKind,
+    target: &str,
+) -> Result<Dataset> {
     let file = source.rsplit(['/', '\\']).next().unwrap_or(source);
-    parse_named(bytes, source, &dataset_name(file), kind)
+    parse_named_with_target(bytes, source, &dataset_name(file), kind, target)
 }
 
 /// `digits.csv.gz` → `digits`.
@@ -98,8 +120,19 @@ pub(crate) fn parse_named(
     name: &str,
     kind: TargetKind,
 ) -> Result<Dataset> {
+    parse_named_with_target(bytes, source, name, kind, TARGET_COLUMN)
+}
+
+/// [`parse_named`] with the targets in the column named `target`.
+fn parse_named_with_target(
+    bytes: &[u8],
+    source: &str,
+    name: &str,
+    kind: TargetKind,
+    target: &str,
+) -> Result<Dataset> {
     let text = decompress(bytes, source)?;
-    let table = Table::parse(&text, source)?;
+    let table = Table::parse(&text, source, target)?;
     let targets = table.targets(source, kind)?;
     let (n, d) = (table.row_lines.len(), table.feature_names.len());
     let cells = table.features.len();
@@ -158,10 +191,14 @@ struct Table {
     target_texts: Vec<String>,
     /// Each row's line number in the text.
     row_lines: Vec<usize>,
+    /// The target's column, from 0.
+    target_index: usize,
+    /// The target column's name.
+    target_name: String,
 }
 
 impl Table {
-    fn parse(text: &[u8], source: &str) -> Result<Self> {
+    fn parse(text: &[u8], source: &str, target: &str) -> Result<Self> {
         let text = text.strip_prefix(&UTF8_BOM).unwrap_or(text);
         let at = |line: usize, column: usize| Location {
             source: source.to_string(),
@@ -188,10 +225,15 @@ impl Table {
                 unquoted.to_string()
             })
             .collect();
-        check_header(&columns, |column| at(header_line, column))?;
+        let target_index = if target == TARGET_COLUMN {
+            check_header(&columns, |column| at(header_line, column))?;
+            columns.len() - 1
+        } else {
+            find_target(&columns, target, |column| at(header_line, column))?
+        };
         let width = columns.len();
         let mut feature_names = columns;
-        feature_names.pop();
+        feature_names.remove(target_index);
 
         let mut table = Table {
             feature_names,
@@ -200,6 +242,8 @@ impl Table {
             target_values: Vec::new(),
             target_texts: Vec::new(),
             row_lines: Vec::new(),
+            target_index,
+            target_name: target.to_string(),
         };
         let mut last_line = header_line;
         for (line_number, raw) in lines {
@@ -229,15 +273,17 @@ impl Table {
             });
         }
         // The header check guarantees width ≥ 2, so there is a target and at least one feature.
-        let (target_text, feature_cells) = cells.split_last().unwrap_or((&"", &[]));
-        for (j, cell) in feature_cells.iter().enumerate() {
-            let value = parse_cell::<f32>(cell, &self.feature_names[j], || at(j + 1))?;
+        let t = self.target_index;
+        let target_text = cells[t];
+        for (c, cell) in cells.iter().enumerate().filter(|&(c, _)| c != t) {
+            let j = if c < t { c } else { c - 1 };
+            let value = parse_cell::<f32>(cell, &self.feature_names[j], || at(c + 1))?;
             self.features.push(value);
         }
         // f32 for a regression target (parsed directly, so rounded once), f64 to check a class
         // index exactly ("1.0000001" must not pass as class 1).
-        let real = parse_cell::<f32>(target_text, TARGET_COLUMN, || at(width))?;
-        let exact = parse_cell::<f64>(target_text, TARGET_COLUMN, || at(width))?;
+        let real = parse_cell::<f32>(target_text, &self.target_name, || at(t + 1))?;
+        let exact = parse_cell::<f64>(target_text, &self.target_name, || at(t + 1))?;
         self.target_reals.push(real);
         self.target_values.push(exact);
         self.target_texts.push((*target_text).to_string());
@@ -271,7 +317,7 @@ impl Table {
                     at: Location {
                         source: source.to_string(),
                         line: self.row_lines[row],
-                        column: self.feature_names.len() + 1,
+                        column: self.target_index + 1,
                     },
                     value: self.target_texts[row].clone(),
                 });
@@ -307,6 +353,27 @@ fn check_header(columns: &[String], at: impl Fn(usize) -> Location) -> Result<()
         return Err(Error::NoFeatures { at: at(1) });
     }
     Ok(())
+}
+
+/// The index of the column named `target` (not the default name): present exactly once, with
+/// at least one other column and no empty names.
+fn find_target(columns: &[String], target: &str, at: impl Fn(usize) -> Location) -> Result<usize> {
+    if let Some(j) = columns.iter().position(String::is_empty) {
+        return Err(Error::EmptyColumnName { at: at(j + 1) });
+    }
+    let found: Vec<usize> = (0..columns.len())
+        .filter(|&j| columns[j] == target)
+        .collect();
+    match found[..] {
+        [j] if columns.len() >= 2 => Ok(j),
+        [_] => Err(Error::NoFeatures { at: at(1) }),
+        [] | [_, _, ..] => Err(Error::TargetColumn {
+            at: at(found.get(1).map_or(1, |j| j + 1)),
+            name: target.to_string(),
+            found: found.len(),
+            columns: columns.join(", "),
+        }),
+    }
 }
 
 /// The line as text, or an error at the CSV column that holds the first invalid byte.

@@ -73,6 +73,20 @@ pub enum Error {
         /// The name found in the last column.
         last: String,
     },
+    /// The column named as the target is missing from the header, or is there twice.
+    #[error(
+        "{at}: the header has {found} columns named `{name}` (need exactly one); its columns are: {columns}"
+    )]
+    TargetColumn {
+        /// The header (at the second occurrence, if any).
+        at: Location,
+        /// The target column's name.
+        name: String,
+        /// How often it occurs.
+        found: usize,
+        /// The header's columns, comma-separated.
+        columns: String,
+    },
     /// The header has a `target` column that is not the last one.
     #[error("{at}: `target` must be the last column, but the header has {columns} columns")]
     TargetNotLast {

@@ -35,7 +35,10 @@ mod standardize;
 pub mod xor;
 
 pub use builtin::Builtin;
-pub use csv::{MAX_DECOMPRESSED_BYTES, TARGET_COLUMN, TargetKind, load_csv, parse_csv};
+pub use csv::{
+    MAX_DECOMPRESSED_BYTES, TARGET_COLUMN, TargetKind, load_csv, load_csv_with_target, parse_csv,
+    parse_csv_with_target,
+};
 pub use dataset::{Dataset, MAX_CLASSES, Targets};
 pub use encode::one_hot;
 pub use error::{Error, Location, Result};

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use initsift_data::{Error, Location, TargetKind, Targets, load_csv, parse_csv};
+use initsift_data::{
+    Error, Location, TargetKind, Targets, load_csv, parse_csv, parse_csv_with_target,
+};
 use tempfile::TempDir;
 
 fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
@@ -318,4 +320,47 @@ fn mutated_inputs_never_panic() {
         }
     }
     assert!(ok > 0, "some mutants stay valid");
+}
+
+#[test]
+fn a_named_target_column_may_stand_anywhere() {
+    let text = b"a,label,b\n1,0,2\n3,1,4\n";
+    let ds = parse_csv_with_target(text, "t.csv", TargetKind::Infer, "label").unwrap();
+    assert_eq!(ds.feature_names(), ["a", "b"]);
+    assert_eq!(ds.features().as_slice().unwrap(), &[1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(ds.labels(), Some(&[0usize, 1][..]));
+
+    // A bad cell keeps its file column, the target's included.
+    let bad = parse_csv_with_target(
+        b"a,label,b\n1,0,2\n3,x,4\n",
+        "t.csv",
+        TargetKind::Infer,
+        "label",
+    )
+    .unwrap_err();
+    assert_eq!(
+        bad.to_string(),
+        "t.csv, line 3, column 2 (`label`): \"x\" is not a number"
+    );
+    let bad = parse_csv_with_target(b"a,label,b\n1,0,nan\n", "t.csv", TargetKind::Infer, "label")
+        .unwrap_err();
+    assert!(
+        bad.to_string().starts_with("t.csv, line 2, column 3 (`b`)"),
+        "{bad}"
+    );
+
+    let missing = parse_csv_with_target(text, "t.csv", TargetKind::Infer, "y")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        missing,
+        "t.csv, line 1, column 1: the header has 0 columns named `y` (need exactly one); \
+         its columns are: a, label, b"
+    );
+    let twice =
+        parse_csv_with_target(b"y,a,y\n1,2,3\n", "t.csv", TargetKind::Infer, "y").unwrap_err();
+    assert!(
+        matches!(twice, Error::TargetColumn { found: 2, .. }),
+        "{twice}"
+    );
 }

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fastmath::inv_normal_cdf;
+use crate::lanes::fastmath::inv_normal_cdf;
 
-/// U(low, high) as `mid + half·v`, v ∈ (−1, 1) from [`crate::counter::signed_unit`], clamped
+/// U(low, high) as `mid + half·v`, v ∈ (−1, 1) from [`crate::lanes::counter::signed_unit`], clamped
 /// to [low, high] against rounding. For the symmetric bounds of every fan-based scheme
 /// `mid = 0`, so the sampled law is exactly symmetric.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -101,8 +101,8 @@ impl TruncNormalLaw {
             (1.0, alpha, beta)
         };
         let (p_low, p_high) = (
-            crate::normal64::normal_cdf(z_low),
-            crate::normal64::normal_cdf(z_high),
+            crate::lanes::normal64::normal_cdf(z_low),
+            crate::lanes::normal64::normal_cdf(z_high),
         );
         Self {
             mean: mean as f32,

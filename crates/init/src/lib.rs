@@ -8,8 +8,8 @@
 //!   mirror, bounded hypersphere); serde, `Display`, validated against a `ModelSpec`; presets
 //!   for relu1, relu2 and abs1.
 //! - [`Stream`]: a [`Candidate`] `(seed, index)` → its flat parameter vector, a pure function of
-//!   (seed, index, plan) through a counter hash ([`counter`]) and polynomial f32 transforms
-//!   ([`fastmath`], [`element`]) that SIMD lanes can reproduce bit for bit.
+//!   (seed, index, plan) through a counter hash and polynomial f32 transforms ([`lanes`], for
+//!   kernels) that SIMD lanes can reproduce bit for bit.
 //!
 //! ```
 //! use initsift_init::{Candidate, InitPlan, Stream};
@@ -29,13 +29,10 @@
 
 #![warn(missing_docs)]
 
-pub mod counter;
-pub mod element;
 mod error;
-pub mod fastmath;
 pub mod gain;
+pub mod lanes;
 pub mod law;
-pub mod normal64;
 pub mod orthogonal;
 pub mod plan;
 pub mod post;

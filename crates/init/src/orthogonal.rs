@@ -67,7 +67,8 @@ pub fn orthogonalize(gaussian: &[f32], rows: usize, cols: usize, gain: f64, out:
         if vv == 0.0 {
             continue;
         }
-        for j in 0..n {
+        // Columns j < k are still e_j, zero in the rows H_k touches: skipping them changes no bit.
+        for j in k..n {
             let col = &mut q[j * m + k..(j + 1) * m];
             let dot: f64 = v.iter().zip(col.iter()).map(|(x, y)| x * y).sum();
             let f = 2.0 * dot / vv;

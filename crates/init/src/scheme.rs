@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::gain::{FanMode, Fans, Nonlinearity};
+use crate::lanes::normal64::normal_cdf;
 use crate::law::{Law, NormalLaw, TruncNormalLaw, UniformLaw};
-use crate::normal64::normal_cdf;
 
 /// The std of a standard normal truncated to [−2, 2], by which Keras divides its
 /// `truncated_normal` std so the final std is √s (Keras' literal, digits as published).

@@ -6,7 +6,7 @@
 //! probability about rows²/2³³ per column, fall to the lower row). The choice needs the whole
 //! column, so this is block-level (scalar) work, deterministic as the keys are.
 
-use crate::counter::{IndexWords, element_hash, element_key};
+use crate::lanes::counter::{IndexWords, element_hash, element_key};
 
 /// Zeroes `zeros_per_column` entries in every column of `block` (`rows × cols`, row-major),
 /// choosing them with keys at flat positions `offset + r·cols + c` of the sequence `base`.

@@ -8,11 +8,11 @@ use initsift_nn::ModelSpec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::counter::{
+use crate::error::{Error, Result};
+use crate::lanes::counter::{
     IndexWords, SALT_PRIMARY, SALT_SECONDARY, SALT_SPARSE, element_key, stream_base,
 };
-use crate::element::{PositionKeys, normal_pair, trunc_normal_value, uniform_value};
-use crate::error::{Error, Result};
+use crate::lanes::element::{PositionKeys, normal_pair, trunc_normal_value, uniform_value};
 use crate::law::{Law, NormalLaw};
 use crate::orthogonal::orthogonalize;
 use crate::plan::{CompiledBlock, CompiledPlan, InitPlan};
@@ -46,7 +46,7 @@ impl fmt::Display for Candidate {
 /// A compiled plan with one seed's position keys: the generator of candidates `0..2⁶⁴`.
 ///
 /// Elementwise laws (constant, eye, uniform, normal, truncated normal) are per-element
-/// functions (see [`crate::element`]) that a SIMD lane version can reproduce. Orthogonal and
+/// functions (see [`crate::lanes::element`]) that a SIMD lane version can reproduce. Orthogonal and
 /// sparse blocks are block-level and always take the scalar path here — still a pure function
 /// of (seed, index, plan), because their Gaussians and selection keys come from the same
 /// counter hash; [`Stream::is_elementwise`] tells a fast path when it must fall back to it.

@@ -1,12 +1,12 @@
 //! Accuracy of the polynomial f32 kernels against std (f64) and exactness of the uniforms.
 
-use initsift_init::counter::{ElementKey, IndexWords, element_hash, lowbias32};
-use initsift_init::counter::{open_unit, signed_unit};
-use initsift_init::fastmath::{
+use initsift_init::lanes::counter::{ElementKey, IndexWords, element_hash, lowbias32};
+use initsift_init::lanes::counter::{open_unit, signed_unit};
+use initsift_init::lanes::fastmath::{
     box_muller, box_muller_angle, box_muller_angle_of_hash, inv_normal_cdf, ln, ln_reduce,
     ln_reduce_open_unit, sin_cos_half_range,
 };
-use initsift_init::normal64::{normal_cdf, normal_quantile};
+use initsift_init::lanes::normal64::{normal_cdf, normal_quantile};
 
 #[test]
 fn ln_matches_std_over_the_whole_range() {

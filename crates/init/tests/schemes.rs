@@ -268,7 +268,7 @@ fn kaiming_uniform_and_normal_every_mode_and_gain() {
 #[test]
 fn lecun_and_variance_scaling() {
     // The std of N(0, 1) truncated to [−2, 2], recomputed: √(1 − 4φ(2)/(Φ(2) − Φ(−2))).
-    use initsift_init::normal64::{normal_cdf, normal_pdf};
+    use initsift_init::lanes::normal64::{normal_cdf, normal_pdf};
     let c = (1.0 - 4.0 * normal_pdf(2.0) / (normal_cdf(2.0) - normal_cdf(-2.0))).sqrt();
     assert!(
         (c - initsift_init::scheme::KERAS_TRUNCATION_STD).abs() < 1e-15,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use initsift_init::normal64::normal_cdf;
+use initsift_init::lanes::normal64::normal_cdf;
 use initsift_init::{Candidate, InitPlan, LayerInit, PostStep, Scheme, Stream};
 use initsift_nn::{Activation, ModelSpec};
 

@@ -52,6 +52,17 @@ pub enum Error {
         /// The rule it breaks.
         rule: &'static str,
     },
+    /// A model that cannot be exported to PyTorch's layout.
+    #[error("export: {0}")]
+    Export(String),
+    /// A parameter file that does not fit the model.
+    #[error("{file}: {reason}")]
+    Import {
+        /// The file (or label) read.
+        file: String,
+        /// What does not fit.
+        reason: String,
+    },
     /// An error from the autodiff engine.
     #[error(transparent)]
     Graph(#[from] initsift_tensor::Error),

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod export;
 pub mod loss;
 pub mod model;
 pub mod optim;

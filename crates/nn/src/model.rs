@@ -448,22 +448,48 @@ impl ModelSpec {
                 reason: "the graph already declares parameters".into(),
             });
         }
-        let mut params = Vec::new();
+        let params = self
+            .param_layout()
+            .iter()
+            .map(|b| g.param(Shape::new(b.rows, b.cols)))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let output = self.forward_with(g, x, &params)?;
+        Ok(Forward { output, params })
+    }
+
+    /// Appends the forward pass on `x` through parameter nodes declared earlier, one per
+    /// block of [`ModelSpec::param_layout`] in order: e.g. a second batch through the same
+    /// parameters (the sub-batches of GradCosine), or the parameters after a step.
+    pub fn forward_with(&self, g: &mut Graph, x: NodeId, params: &[NodeId]) -> Result<NodeId> {
+        let sx = g.shape(x);
+        if sx.cols != self.input_dim {
+            return Err(Error::DataWidth {
+                model: self.name.clone(),
+                expected: self.input_dim,
+                actual: sx.cols,
+            });
+        }
+        let layout = self.param_layout();
+        let fits = params.len() == layout.len()
+            && layout
+                .iter()
+                .zip(params)
+                .all(|(b, &p)| g.shape(p) == Shape::new(b.rows, b.cols));
+        if !fits {
+            return Err(Error::BadSpec {
+                spec: self.name.clone(),
+                reason: "the parameter nodes do not match the parameter layout".into(),
+            });
+        }
+        let mut next = params.iter().copied();
         let mut h = x;
         for l in &self.layers {
             h = match *l {
-                Layer::Linear {
-                    inputs,
-                    outputs,
-                    bias,
-                } => {
-                    let w = g.param(Shape::new(outputs, inputs))?;
-                    params.push(w);
+                Layer::Linear { bias, .. } => {
+                    let w = next.next().expect("layout checked");
                     let z = g.matmul_t(h, false, w, true)?;
                     if bias {
-                        let b = g.param(Shape::new(1, outputs))?;
-                        params.push(b);
-                        g.add(z, b)?
+                        g.add(z, next.next().expect("layout checked"))?
                     } else {
                         z
                     }
@@ -472,7 +498,7 @@ impl ModelSpec {
                 Layer::SumFeatures => g.sum_rows(h),
             };
         }
-        Ok(Forward { output: h, params })
+        Ok(h)
     }
 }
 

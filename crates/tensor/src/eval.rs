@@ -100,12 +100,30 @@ impl Graph {
         values: &mut Values<T>,
         last: NodeId,
     ) -> Result<()> {
+        self.eval_range_into(params, inputs, values, 0, last)
+    }
+
+    /// Evaluates the nodes with index `first..=last` only, reading nodes before `first` from
+    /// `values` as an earlier evaluation at the same `params` and `inputs` left them: e.g. one
+    /// of two gradients appended after a shared forward pass (`first` = [`Graph::len`] before
+    /// the gradient was appended), chosen once the forward values are known.
+    /// A buffer that does not fit this graph is laid out afresh and evaluated from node 0.
+    pub fn eval_range_into<T: Real>(
+        &self,
+        params: &[T],
+        inputs: &[ArrayView2<'_, T>],
+        values: &mut Values<T>,
+        first: usize,
+        last: NodeId,
+    ) -> Result<()> {
         self.check_id(last)?;
         self.check_feed(params.len(), inputs)?;
+        let mut first = first.min(last.index());
         if !values.fits(self) {
             *values = Values::for_graph(self);
+            first = 0;
         }
-        for (i, node) in self.nodes()[..=last.index()].iter().enumerate() {
+        for (i, node) in self.nodes()[..=last.index()].iter().enumerate().skip(first) {
             let (done, rest) = values.data.split_at_mut(values.offsets[i]);
             let out = &mut rest[..node.shape.len()];
             let arg = |id: NodeId| -> &[T] {
@@ -266,16 +284,44 @@ fn bidx(s: Shape, i: usize, j: usize) -> usize {
 }
 
 fn binary<T: Real>(f: Binary, a: &[T], sa: Shape, b: &[T], sb: Shape, out: &mut [T], so: Shape) {
-    let op = |x: T, y: T| match f {
-        Binary::Add => x + y,
-        Binary::Sub => x - y,
-        Binary::Mul => x * y,
-        Binary::Div => x / y,
-    };
+    // One monomorphic loop per op: a `match` inside the element loop is not hoisted, and
+    // dispatching per element cost more than the arithmetic.
+    match f {
+        Binary::Add => binary_with(|x, y| x + y, a, sa, b, sb, out, so),
+        Binary::Sub => binary_with(|x, y| x - y, a, sa, b, sb, out, so),
+        Binary::Mul => binary_with(|x, y| x * y, a, sa, b, sb, out, so),
+        Binary::Div => binary_with(|x, y| x / y, a, sa, b, sb, out, so),
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn binary_with<T: Real>(
+    op: impl Fn(T, T) -> T,
+    a: &[T],
+    sa: Shape,
+    b: &[T],
+    sb: Shape,
+    out: &mut [T],
+    so: Shape,
+) {
     if sa == so && sb == so {
         out.iter_mut()
             .zip(a.iter().zip(b))
             .for_each(|(o, (&x, &y))| *o = op(x, y));
+    } else if sa == so && sb.len() == 1 {
+        let y = b[0];
+        out.iter_mut().zip(a).for_each(|(o, &x)| *o = op(x, y));
+    } else if sb == so && sa.len() == 1 {
+        let x = a[0];
+        out.iter_mut().zip(b).for_each(|(o, &y)| *o = op(x, y));
+    } else if sa == so && sb.rows == 1 {
+        for (row_o, row_a) in out.chunks_exact_mut(so.cols).zip(a.chunks_exact(so.cols)) {
+            row_o
+                .iter_mut()
+                .zip(row_a.iter().zip(b))
+                .for_each(|(o, (&x, &y))| *o = op(x, y));
+        }
     } else {
         for i in 0..so.rows {
             for j in 0..so.cols {
@@ -286,11 +332,26 @@ fn binary<T: Real>(f: Binary, a: &[T], sa: Shape, b: &[T], sb: Shape, out: &mut 
 }
 
 fn sum_to<T: Real>(a: &[T], sa: Shape, out: &mut [T], so: Shape) {
-    out.fill(T::zero());
-    for i in 0..sa.rows {
-        for j in 0..sa.cols {
-            let k = bidx(so, i, j);
-            out[k] = out[k] + a[i * sa.cols + j];
+    // Every target element adds its operands in row-major order, whichever path runs, so the
+    // paths give the same bits; the special cases only keep the accumulator in a register.
+    if so.len() == 1 {
+        out[0] = a.iter().fold(T::zero(), |acc, &v| acc + v);
+    } else if so.rows == sa.rows && so.cols == 1 {
+        for (o, row) in out.iter_mut().zip(a.chunks_exact(sa.cols)) {
+            *o = row.iter().fold(T::zero(), |acc, &v| acc + v);
+        }
+    } else if so.rows == 1 && so.cols == sa.cols {
+        out.fill(T::zero());
+        for row in a.chunks_exact(sa.cols) {
+            out.iter_mut().zip(row).for_each(|(o, &v)| *o = *o + v);
+        }
+    } else {
+        out.fill(T::zero());
+        for i in 0..sa.rows {
+            for j in 0..sa.cols {
+                let k = bidx(so, i, j);
+                out[k] = out[k] + a[i * sa.cols + j];
+            }
         }
     }
 }

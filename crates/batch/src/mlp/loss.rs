@@ -6,7 +6,7 @@
 //! of a row in column order), so the total is the engine's sequential sum whatever the tiling;
 //! the mean's factor is the engine's f32 rounding of 1/count.
 
-use initsift_init::fastmath::ln;
+use initsift_init::lanes::fastmath::ln;
 use initsift_nn::loss::argmax;
 use initsift_nn::{AccuracyRule, Loss};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};

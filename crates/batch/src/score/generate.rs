@@ -1,7 +1,7 @@
 //! Candidate parameters in lanes: one candidate per lane, parameter-major (`out[p][l]` is
 //! parameter p of candidate `first + l`).
 //!
-//! Each lane applies initsift-init's own per-element functions ([`initsift_init::element`]) in
+//! Each lane applies initsift-init's own per-element functions ([`initsift_init::lanes::element`]) in
 //! the stream's order, so the values equal [`Stream::candidate`] bit for bit on every ISA: the
 //! functions use only plain f32 operations (no `mul_add`, no libm), which every clone rounds
 //! alike. The law is matched once per block, outside the lane loops, so the loops themselves are
@@ -10,9 +10,9 @@
 // Lane loops index several arrays by the lane number: the form LLVM vectorizes.
 #![allow(clippy::needless_range_loop)]
 
-use initsift_init::counter::{IndexWords, element_hash};
-use initsift_init::element::{PositionKeys, normal_pair, trunc_normal_value, uniform_value};
-use initsift_init::fastmath::{
+use initsift_init::lanes::counter::{IndexWords, element_hash};
+use initsift_init::lanes::element::{PositionKeys, normal_pair, trunc_normal_value, uniform_value};
+use initsift_init::lanes::fastmath::{
     box_muller_angle_of_hash, box_muller_combine, box_muller_radius_of_ln, ln_finish,
     ln_reduce_open_unit,
 };

@@ -8,7 +8,7 @@
 
 #![allow(clippy::excessive_precision)]
 
-use initsift_init::fastmath::ln;
+use initsift_init::lanes::fastmath::ln;
 
 /// 1.5·2²³: adding it rounds an f32 of magnitude below 2²² to an integer (round to nearest
 /// even), and the integer can be read back from the low mantissa bits, with no float→int

@@ -2,7 +2,7 @@
 //! Kolmogorov–Smirnov, correlation, and the truncated normal's moments by quadrature.
 #![allow(dead_code)]
 
-use initsift_init::normal64::{normal_cdf, normal_pdf};
+use initsift_init::lanes::normal64::{normal_cdf, normal_pdf};
 
 /// Tolerance multiplier: 5 standard errors (two-sided false-alarm rate about 6e-7).
 pub const Z: f64 = 5.0;

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::ops::ControlFlow;
 
 use super::{Origin, Pick, Selection};
-use crate::counter::mix64;
+use crate::lanes::counter::mix64;
 use crate::scheme::Scheme;
 use crate::select::error::SelectError;
 use crate::select::score::{Score, Scorer};

@@ -9,8 +9,8 @@
 //!   position p = offset + 2m): [`normal_pair`] gives (z₀, z₁) and the two values are
 //!   `law.at(z₀)`, `law.at(z₁)`; an odd-length block's last value takes z₀ of its own pair.
 
-use crate::counter::{ElementKey, IndexWords, element_hash, open_unit, signed_unit};
-use crate::fastmath::box_muller;
+use crate::lanes::counter::{ElementKey, IndexWords, element_hash, open_unit, signed_unit};
+use crate::lanes::fastmath::box_muller;
 use crate::law::{TruncNormalLaw, UniformLaw};
 
 /// The keys of one parameter position: primary (uniforms, truncated normals, the Box–Muller

@@ -15,7 +15,7 @@
 use std::f32::consts::FRAC_PI_2;
 
 #[cfg(doc)]
-use crate::counter::{open_unit, signed_unit};
+use crate::lanes::counter::{open_unit, signed_unit};
 
 /// ln 2, high part (0.693138122…): few enough mantissa bits that `k·LN2_HI` is exact for
 /// |k| ≤ 128.
