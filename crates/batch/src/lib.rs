@@ -10,6 +10,7 @@
 pub mod isa;
 pub mod lockstep;
 pub mod mlp;
+pub mod mlp_train;
 pub mod score;
 mod xor;
 

@@ -33,5 +33,5 @@ pub use loss::{AccuracyRule, Loss};
 pub use model::{Activation, Forward, Layer, ModelSpec, ParamBlock, ParamKind};
 pub use optim::{Adam, Optimizer, OptimizerConfig, RmsProp, Sgd};
 pub use trainer::{
-    Plateau, StopReason, StopRules, StopTracker, TrainConfig, TrainOutcome, Trainer,
+    EpochOrder, Plateau, StopReason, StopRules, StopTracker, TrainConfig, TrainOutcome, Trainer,
 };

@@ -150,6 +150,32 @@ impl StopTracker {
     }
 }
 
+/// The minibatch order of successive epochs: the rows `0..n`, reshuffled in place at the start
+/// of every epoch by a Xoshiro256++ generator seeded with the trainer's `shuffle_seed`. The
+/// Trainer and the batched trainers draw their orders here, so a seed means one order
+/// everywhere.
+#[derive(Debug, Clone)]
+pub struct EpochOrder {
+    rng: Xoshiro256PlusPlus,
+    order: Vec<usize>,
+}
+
+impl EpochOrder {
+    /// The order generator for `rows` rows and `seed`.
+    pub fn new(rows: usize, seed: u64) -> Self {
+        Self {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            order: (0..rows).collect(),
+        }
+    }
+
+    /// Reshuffles and returns the next epoch's row order.
+    pub fn next_epoch(&mut self) -> &[usize] {
+        self.order.shuffle(&mut self.rng);
+        &self.order
+    }
+}
+
 /// How to train.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -371,8 +397,7 @@ impl Trainer {
         let mut opt = self.config.optimizer.build(params.len())?;
         let mut tracker = StopTracker::default();
         let mut curve = Vec::new();
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.config.shuffle_seed);
-        let mut order: Vec<usize> = (0..self.x.nrows()).collect();
+        let mut order = EpochOrder::new(self.x.nrows(), self.config.shuffle_seed);
         let rules = self.config.stop;
         let (mut epochs, mut stop) = (rules.max_epochs, StopReason::MaxEpochs);
         for e in 0..rules.max_epochs {
@@ -388,7 +413,7 @@ impl Trainer {
                     f64::from(l)
                 }
                 Some((b, main, rem)) => {
-                    order.shuffle(&mut rng);
+                    let order = order.next_epoch();
                     let mut total = 0.0;
                     for chunk in order.chunks(*b) {
                         let c = if chunk.len() == *b {

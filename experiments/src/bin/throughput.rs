@@ -1,7 +1,8 @@
 //! throughput: candidates scored per second by each path — the fused XOR kernels on every ISA
 //! this CPU has, the generic batched MLP path, and the engine one candidate at a time — and the
-//! digits MLP against matrixmultiply's measured sgemm rate. Writes docs/results/throughput.json
-//! (and throughput.md).
+//! digits MLP against matrixmultiply's measured sgemm rate; run-epochs trained per second by
+//! the lockstep trainer and by the batched MLP trainer (digits, against the engine Trainer and
+//! the sgemm bound of its FLOPs). Writes docs/results/throughput.json (and throughput.md).
 //!
 //! `cargo run --release -p experiments --bin throughput [-- --quick]`
 //!
@@ -20,6 +21,7 @@ use clap::Parser;
 use experiments::report::{OutputDir, md_table};
 use initsift_batch::lockstep::{Lockstep, LockstepConfig};
 use initsift_batch::mlp::MlpScorer;
+use initsift_batch::mlp_train::{MlpTrainConfig, MlpTrainer};
 use initsift_batch::score::FusedScorer;
 use initsift_batch::{Isa, Preset};
 use initsift_data::xor;
@@ -424,6 +426,117 @@ fn train_rows(isas: &[Isa], quick: bool) -> Result<Vec<TrainRow>> {
     Ok(rows)
 }
 
+/// One batched-MLP-training row (the keys outside checks read; keep them).
+#[derive(Debug, Clone, Serialize)]
+struct MlpTrainRow {
+    model: String,
+    path: String,
+    optimizer: String,
+    batch_size: usize,
+    runs: usize,
+    epochs: usize,
+    run_epochs_per_s: f64,
+}
+
+/// The digits training problem of the issue: 1400 standardized rows, 64-32-10 ReLU,
+/// cross-entropy, Adam(1e-3); only the epoch budget stops runs, so run-epochs = runs × epochs.
+fn digits_training() -> Result<(ModelSpec, initsift_data::Dataset)> {
+    let spec = ModelSpec::mlp("64-32-10", Activation::Relu)?;
+    let data = initsift_data::builtin::digits()?.random_subset(1400, SEED)?;
+    let scaler = initsift_data::Standardizer::fit_dataset(&data)?;
+    Ok((spec, scaler.transform_dataset(&data)?))
+}
+
+/// Batched MLP training (every ISA) and the engine Trainer (one run per task on all of
+/// rayon's threads) on digits, minibatch 64 and full batch, and each figure against the
+/// sgemm bound: the run-epochs per second matrixmultiply's `rate` allows for the trainer's
+/// sgemm FLOPs.
+fn mlp_train_rows(isas: &[Isa], quick: bool, rate: f64) -> Result<(Vec<MlpTrainRow>, Value)> {
+    let (spec, data) = digits_training()?;
+    let model = "digits-64-32-10";
+    let n = data.n_samples();
+    // Ten epochs, so the initial and final evaluations (two forward passes per run, in both
+    // trainers) weigh as they would in a study.
+    let (runs, epochs, engine_runs) = if quick { (128, 3, 8) } else { (512, 10, 32) };
+    let stream = Stream::new(&spec, &InitPlan::torch_default(&spec), SEED)?;
+    let mut rows = Vec::new();
+    let mut bounds = Vec::new();
+    for batch in [64, n] {
+        let stop = StopRules {
+            max_epochs: epochs,
+            loss_below: None,
+            plateau: None,
+        };
+        let config =
+            MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-3), Loss::CrossEntropy, stop)
+                .minibatch(batch, SEED);
+        let mut flops = 0.0;
+        let mut best = 0.0f64;
+        for &isa in isas {
+            let trainer =
+                MlpTrainer::new(&spec, &data, None, config.clone())?.with_isa(Some(isa))?;
+            flops = trainer.epoch_flops();
+            let seconds = fastest(|| {
+                let start = Instant::now();
+                black_box(trainer.train_stream(&stream, 0, runs)?);
+                Ok(start.elapsed().as_secs_f64())
+            })?;
+            let rate = (runs * epochs) as f64 / seconds;
+            best = best.max(rate);
+            rows.push(MlpTrainRow {
+                model: model.into(),
+                path: format!("train-mlp-{isa}"),
+                optimizer: "adam".into(),
+                batch_size: batch,
+                runs,
+                epochs,
+                run_epochs_per_s: rate,
+            });
+        }
+        let engine = config.engine_config(0).expect("a shared order");
+        let (x, y) = (data.features().view(), data.one_hot()?);
+        let inits: Vec<Vec<f32>> = (0..engine_runs as u64)
+            .map(|i| stream.candidate(i))
+            .collect();
+        let seconds = fastest(|| {
+            let start = Instant::now();
+            inits.par_iter().try_for_each(|init| -> Result<()> {
+                let mut trainer = Trainer::new(&spec, x, y.view(), engine)?;
+                black_box(trainer.train(init)?);
+                Ok(())
+            })?;
+            Ok(start.elapsed().as_secs_f64())
+        })?;
+        let engine_rate = (engine_runs * epochs) as f64 / seconds;
+        rows.push(MlpTrainRow {
+            model: model.into(),
+            path: "train-engine-scalar".into(),
+            optimizer: "adam".into(),
+            batch_size: batch,
+            runs: engine_runs,
+            epochs,
+            run_epochs_per_s: engine_rate,
+        });
+        let bound = rate / flops;
+        let run_epochs = (runs * epochs) as f64;
+        bounds.push(json!({
+            "model": model,
+            "batch_size": batch,
+            "runs": runs,
+            "epochs": epochs,
+            "flops_per_run_epoch": flops,
+            "sgemm_bound_seconds": run_epochs / bound,
+            "measured_seconds": run_epochs / best,
+            "sgemm_bound_run_epochs_per_s": bound,
+            "best_run_epochs_per_s": best,
+            "ratio_to_sgemm_bound": best / bound,
+            "ratio_to_engine": best / engine_rate,
+            "target_run_epochs_per_s": 8e3,
+        }));
+    }
+    Ok((rows, Value::Array(bounds)))
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let isas = match &args.isa {
@@ -435,7 +548,11 @@ fn main() -> Result<()> {
     let start = Instant::now();
     let mut rows = Vec::new();
     xor_rows(&isas, args.quick, &mut rows).context("XOR presets")?;
-    let sgemm = digits_rows(args.quick, &mut rows).context("digits MLP")?;
+    let mut sgemm = digits_rows(args.quick, &mut rows).context("digits MLP")?;
+    let rate = sgemm["rate_used"].as_f64().unwrap_or(f64::NAN);
+    let (mlp_train, mlp_bounds) =
+        mlp_train_rows(&isas, args.quick, rate).context("batched MLP training")?;
+    sgemm["train_mlp"] = mlp_bounds;
     let mut values: Vec<Value> = rows
         .iter()
         .map(serde_json::to_value)
@@ -447,6 +564,24 @@ fn main() -> Result<()> {
             .map(serde_json::to_value)
             .collect::<Result<Vec<_>, _>>()?,
     );
+    values.extend(
+        mlp_train
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    let mlp_table: Vec<Vec<String>> = mlp_train
+        .iter()
+        .map(|r| {
+            vec![
+                r.model.clone(),
+                r.path.clone(),
+                r.batch_size.to_string(),
+                format!("{} × {}", r.runs, r.epochs),
+                format!("{:.3e}", r.run_epochs_per_s),
+            ]
+        })
+        .collect();
 
     let table: Vec<Vec<String>> = rows
         .iter()
@@ -473,7 +608,8 @@ fn main() -> Result<()> {
         })
         .collect();
     let md = format!(
-        "{}\n## Lockstep training\n\n{}",
+        "{}\n## Lockstep training\n\n{}\n## Batched MLP training (digits, Adam 1e-3; the engine \
+         row trains one run per task on all threads)\n\n{}",
         md_table(
             &["model", "path", "candidates", "seconds", "candidates/s"],
             &table
@@ -481,6 +617,16 @@ fn main() -> Result<()> {
         md_table(
             &["model", "path", "runs × epochs", "seconds", "run-epochs/s"],
             &train_table
+        ),
+        md_table(
+            &[
+                "model",
+                "path",
+                "batch size",
+                "runs × epochs",
+                "run-epochs/s"
+            ],
+            &mlp_table
         )
     );
     println!("{md}");
@@ -490,6 +636,15 @@ fn main() -> Result<()> {
             d["model"].as_str().unwrap_or("?"),
             d["ratio_to_sgemm_bound"].as_f64().unwrap_or(f64::NAN),
             sgemm["rate_used"].as_f64().unwrap_or(f64::NAN) * 1e-9,
+        );
+    }
+    for d in sgemm["train_mlp"].as_array().into_iter().flatten() {
+        println!(
+            "train digits batch {}: {:.3e} run-epochs/s = {:.2}× the sgemm bound, {:.1}× the engine",
+            d["batch_size"],
+            d["best_run_epochs_per_s"].as_f64().unwrap_or(f64::NAN),
+            d["ratio_to_sgemm_bound"].as_f64().unwrap_or(f64::NAN),
+            d["ratio_to_engine"].as_f64().unwrap_or(f64::NAN),
         );
     }
     let isa_names: Vec<&str> = Isa::available().iter().map(|i| i.name()).collect();

@@ -32,7 +32,7 @@ pub(crate) struct Scratch {
 }
 
 /// Resizes `a` to rows × cols (contents unspecified) without reallocating when it fits.
-fn shape(a: &mut Array2<f32>, rows: usize, cols: usize) {
+pub(crate) fn shape(a: &mut Array2<f32>, rows: usize, cols: usize) {
     if a.dim() != (rows, cols) {
         *a = Array2::zeros((rows, cols));
     }
@@ -220,7 +220,7 @@ type Parts<'a> = (
 );
 
 /// Adds `b[j]` to row j of a standard-layout `[width, rows]` array.
-fn add_bias(a: &mut Array2<f32>, b: &[f32]) {
+pub(crate) fn add_bias(a: &mut Array2<f32>, b: &[f32]) {
     for (mut row, &bj) in a.axis_iter_mut(Axis(0)).zip(b) {
         row.as_slice_mut()
             .expect("standard layout")
@@ -230,7 +230,7 @@ fn add_bias(a: &mut Array2<f32>, b: &[f32]) {
 }
 
 /// `out[j] += Σ_r a[j][r]` in row order (a bias gradient).
-fn add_row_sums(a: &Array2<f32>, out: &mut [f32]) {
+pub(crate) fn add_row_sums(a: &Array2<f32>, out: &mut [f32]) {
     for (row, o) in a.axis_iter(Axis(0)).zip(out) {
         *o += row.iter().fold(0.0f32, |s, v| s + v);
     }
@@ -242,7 +242,7 @@ fn apply(out: &mut [f32], inp: &[f32], f: impl Fn(f32) -> f32) {
 }
 
 /// Applies step `step` (not the first) to `input` (`[width, rows]`) into `output`.
-fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: &mut Array2<f32>) {
+pub(crate) fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: &mut Array2<f32>) {
     let rows = input.ncols();
     match step {
         Step::Linear {
@@ -286,7 +286,7 @@ fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: &mut Array2
 
 /// Back through step `step`: `d_out` is ∂L/∂output; writes ∂L/∂input into `d_in` and adds the
 /// step's parameter gradients into `grads`.
-fn backward_step(
+pub(crate) fn backward_step(
     step: Step,
     th: &[f32],
     (input, output): (&Array2<f32>, &Array2<f32>),

@@ -8,9 +8,9 @@
 //! gradient norm follow the engine's formulas. Batches are spread over rayon's threads; a
 //! candidate's score depends only on its parameters, never on the batch it landed in.
 
-mod kernel;
-mod loss;
-mod net;
+pub(crate) mod kernel;
+pub(crate) mod loss;
+pub(crate) mod net;
 
 use initsift_init::Stream;
 use initsift_init::select::{Score, ScoreError, Scorer, check_data};

@@ -1,0 +1,107 @@
+//! A `Dataset` turned into the inputs and target matrix a loss needs, with every check that
+//! names a bad value: width, NaN/Inf, targets that do not fit the loss or the outputs.
+
+use initsift_data::{Dataset, Targets};
+use initsift_nn::{Loss, ModelSpec};
+use ndarray::{Array2, ArrayView2};
+
+use super::error::{MlpTrainError, MlpTrainResult};
+
+/// Inputs and targets in the form the engine takes them (rows × features, rows × outputs).
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) name: String,
+    pub(crate) x: Array2<f32>,
+    pub(crate) y: Array2<f32>,
+    /// Regression data: Σ (y − ȳ)², the denominator of R².
+    pub(crate) total_squares: Option<f64>,
+}
+
+/// Checks `data` against `spec` and `loss` and builds its target matrix: one-hot rows for a
+/// multi-output model on classes, the class index (0/1) or real value for a one-output model.
+pub(crate) fn prepare(
+    spec: &ModelSpec,
+    loss: Loss,
+    data: &Dataset,
+    role: &'static str,
+) -> MlpTrainResult<Prepared> {
+    let name = data.name().to_string();
+    if data.n_features() != spec.input_dim() {
+        return Err(MlpTrainError::DataWidth {
+            model: spec.name().to_string(),
+            data: name,
+            expected: spec.input_dim(),
+            actual: data.n_features(),
+        });
+    }
+    if data.n_samples() == 0 {
+        return Err(MlpTrainError::EmptyData { data: name, role });
+    }
+    check_finite(&name, "feature", data.features().view())?;
+    let k = spec.output_dim();
+    let bad = |reason: String| MlpTrainError::Targets {
+        data: name.clone(),
+        loss,
+        model: spec.name().to_string(),
+        reason,
+    };
+    let (y, total_squares) = match data.targets() {
+        Targets::Real(values) => {
+            if loss != Loss::Mse {
+                return Err(bad(
+                    "real-valued (regression) targets; only mse takes them".into()
+                ));
+            }
+            if k != 1 {
+                return Err(bad(format!(
+                    "one real target per row, but the model has {k} outputs"
+                )));
+            }
+            let y = data.target_column();
+            check_finite(&name, "target", y.view())?;
+            let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64;
+            let ss = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum();
+            (y, Some(ss))
+        }
+        Targets::Classes { labels, .. } => {
+            // A one-output model takes classes 0 and 1 (CE on one logit has only class 0).
+            let width = match (k, loss) {
+                (1, Loss::CrossEntropy) => 1,
+                (1, _) => 2,
+                (k, _) => k,
+            };
+            if let Some((row, label)) = labels.iter().enumerate().find(|(_, l)| **l >= width) {
+                return Err(bad(format!(
+                    "class index {label} at row {row} is past the output width ({k} output{}, \
+                     classes 0..{width})",
+                    if k == 1 { "" } else { "s" },
+                )));
+            }
+            let y = if k == 1 {
+                data.target_column()
+            } else {
+                initsift_data::one_hot(labels, k).map_err(|e| bad(e.to_string()))?
+            };
+            (y, None)
+        }
+    };
+    Ok(Prepared {
+        name,
+        x: data.features().as_standard_layout().into_owned(),
+        y,
+        total_squares,
+    })
+}
+
+fn check_finite(data: &str, what: &'static str, a: ArrayView2<'_, f32>) -> MlpTrainResult<()> {
+    match a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(()),
+        Some(((row, column), &value)) => Err(MlpTrainError::NonFinite {
+            data: data.to_string(),
+            what,
+            row,
+            column,
+            value,
+        }),
+    }
+}
