@@ -86,22 +86,46 @@ impl Session {
 
     /// Writes `report` as `NAME.json`, `NAME.md`, `NAME.csv` and `NAME_*.svg`, all or nothing.
     pub fn write(&self, report: &Report) -> Result<()> {
+        self.write_with(report, JsonLayout::Pretty, &[])
+    }
+
+    /// [`Session::write`] with the JSON's layout chosen and binary files (e.g. PNG images,
+    /// named with their extension) written as `NAME_file`, all or nothing.
+    pub fn write_with(
+        &self,
+        report: &Report,
+        layout: JsonLayout,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<()> {
         let name = self.name;
         let mut staged = self.out.stage();
-        staged.write(
-            &format!("{name}.json"),
-            serde_json::to_string_pretty(&report.json)?.as_bytes(),
-        )?;
+        let json = match layout {
+            JsonLayout::Pretty => serde_json::to_string_pretty(&report.json)?,
+            JsonLayout::Compact => serde_json::to_string(&report.json)?,
+        };
+        staged.write(&format!("{name}.json"), json.as_bytes())?;
         staged.write(&format!("{name}.md"), report.md.as_bytes())?;
         staged.write(&format!("{name}.csv"), report.csv.as_bytes())?;
         for (figure, svg) in &report.figures {
             staged.write(&format!("{name}_{figure}.svg"), svg.as_bytes())?;
+        }
+        for (file, bytes) in files {
+            staged.write(&format!("{name}_{file}"), bytes)?;
         }
         for path in staged.commit()? {
             eprintln!("wrote {}", path.display());
         }
         Ok(())
     }
+}
+
+/// How the JSON is laid out: indented, or on one line (for reports of thousands of cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonLayout {
+    /// Indented.
+    Pretty,
+    /// One line.
+    Compact,
 }
 
 /// A study's report: the JSON that outside checks read, the Markdown write-up, the per-run

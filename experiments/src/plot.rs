@@ -101,29 +101,34 @@ pub fn rates_vs_threshold(
     references: &[(String, f64)],
     x_range: (f64, f64),
 ) -> Result<String> {
-    intervals(
+    interval_chart(
         title,
         (
             "initial-loss threshold (accept below)",
             "success rate, 95 % interval",
         ),
+        (x_range, (0.0, 1.05)),
         series,
         references,
-        x_range,
-        (0.0, 1.05),
     )
 }
 
-/// Estimates with their intervals against x, one colour per series, and horizontal reference
-/// lines; `labels` are the x and y axis descriptions.
-pub fn intervals(
+/// Points with 95 % intervals per series (offset slightly in x so they do not overlap) and
+/// horizontal reference lines, on the given axes `(x, y)` and ranges `(x, y)`; the y range
+/// widens to hold every interval and reference.
+pub fn interval_chart(
     title: &str,
-    labels: (&str, &str),
+    (x_desc, y_desc): (&str, &str),
+    (x_range, y_range): ((f64, f64), (f64, f64)),
     series: &[(String, Vec<Interval>)],
     references: &[(String, f64)],
-    x_range: (f64, f64),
-    y_range: (f64, f64),
 ) -> Result<String> {
+    let y_range = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flat_map(|p| [p.lo, p.hi]))
+        .chain(references.iter().map(|r| r.1))
+        .filter(|v| v.is_finite())
+        .fold(y_range, |(lo, hi), v| (lo.min(v), hi.max(v)));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (800, 450)).into_drawing_area();
@@ -137,8 +142,8 @@ pub fn intervals(
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_desc(labels.0)
-            .y_desc(labels.1)
+            .x_desc(x_desc)
+            .y_desc(y_desc)
             .draw()
             .map_err(err)?;
         let palette = [BLUE, RED, GREEN, MAGENTA];

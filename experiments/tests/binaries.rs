@@ -272,6 +272,149 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
 }
 
 #[test]
+fn real_tasks_quick_run_has_the_issues_keys() {
+    let out = scratch("real");
+    let o = run(
+        env!("CARGO_BIN_EXE_real_tasks"),
+        &[
+            "--quick",
+            "--configs",
+            "digits_anchor,iris_base,diabetes_base",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = json(&out, "real_tasks");
+    assert_eq!(doc["experiment"], "real_tasks");
+    let configs = doc["configs"].as_array().unwrap();
+    let ids: Vec<&str> = configs.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["digits_anchor", "iris_base", "diabetes_base"]);
+    for c in configs {
+        for key in [
+            "task",
+            "arch",
+            "activation",
+            "optimizer",
+            "lr",
+            "batch_size",
+            "epochs",
+            "arms",
+        ] {
+            assert!(c.get(key).is_some(), "{} lacks {key}", c["id"]);
+        }
+        for arm in c["arms"].as_array().unwrap() {
+            for key in [
+                "scheme",
+                "selection",
+                "scored_on",
+                "runs",
+                "initial_loss",
+                "train_loss",
+                "epochs_to_target",
+                "sampling_seconds",
+                "training_seconds",
+            ] {
+                assert!(arm.get(key).is_some(), "{} arm lacks {key}", c["id"]);
+            }
+            for e in ["1", "5", "20", "final"] {
+                let m = &arm["train_loss"][e];
+                let (lo, hi) = (
+                    m["ci95"][0].as_f64().unwrap(),
+                    m["ci95"][1].as_f64().unwrap(),
+                );
+                assert!(lo <= m["mean"].as_f64().unwrap() && m["mean"].as_f64().unwrap() <= hi);
+            }
+            let test = if c["id"] == "diabetes_base" {
+                "test_mse"
+            } else {
+                "test_accuracy"
+            };
+            assert!(arm[test]["mean"].is_number(), "{} lacks {test}", c["id"]);
+        }
+    }
+    let anchor = &configs[0];
+    assert_eq!(
+        (
+            anchor["task"].as_str(),
+            anchor["arch"].as_str(),
+            anchor["optimizer"].as_str()
+        ),
+        (Some("digits_div16"), Some("64-32-10"), Some("adam"))
+    );
+    assert_eq!(
+        (anchor["lr"].as_f64(), anchor["batch_size"].as_u64()),
+        (Some(1e-3), Some(64))
+    );
+    let arms: Vec<(&str, &str, u64)> = anchor["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["selection"].as_str().unwrap(),
+                a["scored_on"].as_str().unwrap(),
+                a["runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(arms, [("random", "full", 24), ("best_of_100", "full", 24)]);
+    // The best-of-100 arm starts lower than random on average: its picks are minima.
+    let init = |i: usize| anchor["arms"][i]["initial_loss"]["mean"].as_f64().unwrap();
+    assert!(init(1) < init(0));
+    for f in [
+        "real_tasks.md",
+        "real_tasks.csv",
+        "real_tasks_rho.svg",
+        "real_tasks_head_start_digits_anchor.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
+    let out = scratch("real-bad");
+    for (args, needle) in [
+        (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
+        (vec!["--other-runs", "5"], "--other-runs 5"),
+        (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
+        (vec!["--pool", "10"], "--pool 10"),
+    ] {
+        let mut a = args.clone();
+        a.extend(["--out", out.to_str().unwrap()]);
+        let o = run(env!("CARGO_BIN_EXE_real_tasks"), &a);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, 0, "{args:?} left files behind");
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn real_tasks_gives_the_same_bits_on_one_and_two_threads() {
+    let csv = |threads: &str| {
+        let out = scratch(&format!("real-threads-{threads}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_real_tasks"))
+            .args(["--quick", "--configs", "iris_base,diabetes_base", "--out"])
+            .arg(&out)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s = std::fs::read(out.join("real_tasks.csv")).unwrap();
+        std::fs::remove_dir_all(&out).ok();
+        s
+    };
+    assert_eq!(csv("1"), csv("2"));
+}
+
+#[test]
 fn variance_sweep_small_run_writes_every_config() {
     let out = scratch("variance");
     let o = run(

@@ -21,8 +21,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. (`init`, the data-dependent initializers, will join them as its own
-/// subcommand over the same [`DataArgs`].)
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Score many random inits on your data and keep the best: writes init.safetensors
@@ -42,6 +41,10 @@ pub enum Command {
     /// samples (or "not worth it").
     #[command(after_help = ADVISE_EXAMPLES)]
     Advise(AdviseArgs),
+    /// Run a data-dependent initializer (LSUV, GradInit, NIO, MetaInit) on your data: writes
+    /// init.safetensors (nn.Sequential state_dict) and init.json.
+    #[command(after_help = super::init::INIT_EXAMPLES)]
+    Init(super::init::InitArgs),
     /// List the built-in data sets.
     Datasets,
     /// List the init schemes `--init` accepts.

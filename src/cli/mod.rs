@@ -8,6 +8,7 @@ pub mod args;
 mod catalog;
 mod compare;
 pub mod files;
+pub mod init;
 pub mod parse;
 mod plot;
 pub mod problem;
@@ -56,6 +57,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a, cli.quiet),
         Command::Compare(a) => compare::run(a, cli.quiet),
         Command::Advise(a) => compare::advise(a, cli.quiet),
+        Command::Init(a) => init::run(a, cli.quiet),
         Command::Datasets => catalog::datasets(),
         Command::Schemes => {
             catalog::schemes();

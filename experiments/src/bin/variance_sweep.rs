@@ -388,13 +388,12 @@ fn figures(results: &[ConfigResult]) -> Result<Vec<(String, String)>> {
         let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
-        plot::intervals(
+        plot::interval_chart(
             title,
             ("log2 c (weights N(0, c·2/fan_in); 0 = He-normal)", y),
+            ((x0 - 0.25, x1 + 0.25), (lo - pad, hi + pad)),
             &s,
             &[],
-            (x0 - 0.25, x1 + 0.25),
-            (lo - pad, hi + pad),
         )
         .map(|svg| (name.to_string(), svg))
     };

@@ -1,0 +1,467 @@
+//! real_tasks: does loss-based selection help on real data and deeper networks, and when does
+//! it deceive? (issue 12; the proposal's RQ1, RQ3, RQ4, RQ5). This file is the study's
+//! descriptor: its configurations, its arms and its report's words; the machinery is
+//! `experiments::real`.
+//!
+//! `cargo run --release -p experiments --bin real_tasks -- --runs 1000 --other-runs 100 --seed 2025`
+
+use anyhow::{Result, bail};
+use clap::Parser;
+use experiments::cli::Common;
+use experiments::driver::{Report, Session, with_progress};
+use experiments::real::arm::{Arm, Pick, ScoredOn, base_plan};
+use experiments::real::config::ConfigPlan;
+use experiments::real::deceive::{COLLAPSE_TV, quantile_sweep};
+use experiments::real::report::{
+    bands_md, config_json, csv, effect_figure, head_start_figure, rho_figure,
+};
+use experiments::real::study::{ConfigResult, RANK_CANDIDATES, prepare_all, run_config};
+use serde_json::json;
+
+/// Loss-based init selection on real data sets, deeper networks and three optimizers.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Runs per arm of the digits_anchor configuration.
+    #[arg(long, default_value_t = 1000)]
+    runs: usize,
+    /// Runs per arm of every other configuration.
+    #[arg(long, default_value_t = 100)]
+    other_runs: usize,
+    /// Candidates scored for the digits quantile sweep.
+    #[arg(long, default_value_t = 50_000)]
+    pool: usize,
+    /// Candidates trained per band of the quantile sweep.
+    #[arg(long, default_value_t = 50)]
+    per_band: usize,
+    /// A small configuration for tests: 24 anchor runs, 10 elsewhere, a 2000-candidate pool,
+    /// 4 per band (epochs and JSON keys as in the full run).
+    #[arg(long)]
+    quick: bool,
+    /// Run only these configurations (comma-separated ids; default: all).
+    #[arg(long, value_delimiter = ',')]
+    configs: Vec<String>,
+    /// Master seed.
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    /// Where the report files go.
+    #[arg(long, default_value = "docs/results")]
+    out: std::path::PathBuf,
+    /// Force an instruction set: avx512, avx2 or portable.
+    #[arg(long)]
+    isa: Option<String>,
+}
+
+/// The sizes a run uses after `--quick`.
+struct Sizes {
+    anchor_runs: usize,
+    other_runs: usize,
+    epochs: usize,
+    pool: usize,
+    per_band: usize,
+}
+
+impl Args {
+    fn sizes(&self) -> Sizes {
+        if self.quick {
+            Sizes {
+                anchor_runs: 24,
+                other_runs: 10,
+                epochs: 20,
+                pool: 2000,
+                per_band: 4,
+            }
+        } else {
+            Sizes {
+                anchor_runs: self.runs,
+                other_runs: self.other_runs,
+                epochs: 20,
+                pool: self.pool,
+                per_band: self.per_band,
+            }
+        }
+    }
+}
+
+const fn arm(scheme: &'static str, pick: Pick, scored_on: ScoredOn) -> Arm {
+    Arm {
+        scheme,
+        pick,
+        scored_on,
+    }
+}
+
+const TD: &str = "torch_default";
+use Pick::{BestOf, Bottom, Random};
+use ScoredOn::{Full, Subset};
+
+/// The bottom-percentile variant: uniformly from the best 10 % of 100 candidates.
+const BOTTOM_10: Pick = Bottom {
+    pool: 100,
+    percent: 10.0,
+};
+
+/// Every configuration, in report order.
+fn plans(s: &Sizes) -> Vec<ConfigPlan> {
+    let epochs = s.epochs;
+    let plan =
+        |id: &str, task, arch: &str, activation, optimizer, lr, batch_size, arms: Vec<Arm>| {
+            ConfigPlan {
+                id: id.to_string(),
+                task,
+                arch: arch.to_string(),
+                activation,
+                optimizer,
+                lr,
+                batch_size,
+                epochs,
+                arms,
+                runs: s.other_runs,
+            }
+        };
+    let select = |scheme| {
+        vec![
+            arm(scheme, Random, Full),
+            arm(scheme, BestOf(10), Full),
+            arm(scheme, BestOf(100), Full),
+            arm(scheme, BOTTOM_10, Full),
+        ]
+    };
+    let mut v = vec![ConfigPlan {
+        runs: s.anchor_runs,
+        ..plan(
+            "digits_anchor",
+            "digits_div16",
+            "64-32-10",
+            "relu",
+            "adam",
+            1e-3,
+            64,
+            vec![arm(TD, Random, Full), arm(TD, BestOf(100), Full)],
+        )
+    }];
+    // Base architectures, every task, Adam; all four base schemes on digits, with subset scoring.
+    let mut digits_arms = select(TD);
+    digits_arms.extend([
+        arm(TD, BestOf(100), Subset(128)),
+        arm(TD, BestOf(100), Subset(256)),
+    ]);
+    for scheme in ["kaiming_normal", "xavier_normal", "orthogonal"] {
+        digits_arms.extend([arm(scheme, Random, Full), arm(scheme, BestOf(100), Full)]);
+    }
+    v.push(plan(
+        "digits_base",
+        "digits",
+        "64-32-10",
+        "relu",
+        "adam",
+        1e-3,
+        64,
+        digits_arms,
+    ));
+    let mut small = select(TD);
+    small.push(arm(TD, BestOf(1000), Full));
+    v.push(plan(
+        "breast_cancer_base",
+        "breast_cancer",
+        "30-16-1",
+        "relu",
+        "adam",
+        1e-3,
+        32,
+        small.clone(),
+    ));
+    v.push(plan(
+        "iris_base",
+        "iris",
+        "4-16-3",
+        "relu",
+        "adam",
+        1e-2,
+        16,
+        small.clone(),
+    ));
+    v.push(plan(
+        "wine_base",
+        "wine",
+        "13-16-3",
+        "relu",
+        "adam",
+        1e-2,
+        16,
+        small,
+    ));
+    v.push(plan(
+        "diabetes_base",
+        "diabetes",
+        "10-32-1",
+        "relu",
+        "adam",
+        1e-3,
+        32,
+        select(TD),
+    ));
+    v.push(plan(
+        "digits_autoencoder",
+        "digits_autoencoder",
+        "64-16-64",
+        "relu",
+        "adam",
+        1e-3,
+        64,
+        select(TD),
+    ));
+    // Wide, and the optimizers (RQ3).
+    let pair = || vec![arm(TD, Random, Full), arm(TD, BestOf(100), Full)];
+    v.push(plan(
+        "digits_wide",
+        "digits",
+        "64-256-10",
+        "relu",
+        "adam",
+        1e-3,
+        64,
+        pair(),
+    ));
+    v.push(plan(
+        "digits_sgd_momentum",
+        "digits",
+        "64-32-10",
+        "relu",
+        "sgd_momentum",
+        1e-2,
+        64,
+        pair(),
+    ));
+    v.push(plan(
+        "digits_rmsprop",
+        "digits",
+        "64-32-10",
+        "relu",
+        "rmsprop",
+        1e-3,
+        64,
+        pair(),
+    ));
+    // The depth ladder (RQ4): 2, 4, 8 hidden layers of 32, ReLU and tanh. Scoring tanh
+    // candidates costs several times ReLU's, so the tanh rungs run two thirds of the runs (at
+    // least 10) to keep the default run within its time budget.
+    for activation in ["relu", "tanh"] {
+        let runs = if activation == "tanh" {
+            (s.other_runs * 2 / 3).max(10)
+        } else {
+            s.other_runs
+        };
+        for depth in [2usize, 4, 8] {
+            let arch = format!("64-{}-10", vec!["32"; depth].join("-"));
+            v.push(ConfigPlan {
+                runs,
+                ..plan(
+                    &format!("digits_depth{depth}_{activation}"),
+                    "digits",
+                    &arch,
+                    activation,
+                    "adam",
+                    1e-3,
+                    64,
+                    pair(),
+                )
+            });
+        }
+    }
+    v
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let sizes = args.sizes();
+    let common = Common {
+        runs: sizes.anchor_runs,
+        seed: args.seed,
+        out: args.out.clone(),
+        isa: args.isa.clone(),
+    };
+    if sizes.other_runs < 10 {
+        bail!(
+            "--other-runs {}: need at least 10 runs per arm (the lowest-loss decile)",
+            sizes.other_runs
+        );
+    }
+    if sizes.per_band == 0 || sizes.pool < 1000 {
+        bail!(
+            "--pool {} --per-band {}: the sweep needs a pool of at least 1000 and one run per band",
+            sizes.pool,
+            sizes.per_band
+        );
+    }
+    let mut plans = plans(&sizes);
+    for id in &args.configs {
+        if !plans.iter().any(|p| &p.id == id) {
+            let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+            bail!(
+                "--configs: unknown configuration `{id}`; known: {}",
+                known.join(", ")
+            );
+        }
+    }
+    if !args.configs.is_empty() {
+        plans.retain(|p| args.configs.contains(&p.id));
+    }
+    let session = Session::start("real_tasks", &common)?;
+    let prepared = prepare_all(&plans, session.seed())?;
+    let results = with_progress(
+        &prepared,
+        "configs",
+        |p| &p.plan.id,
+        |p| run_config(p.clone(), session.seed()),
+    )?;
+    let sweep = match results
+        .iter()
+        .find(|c| c.prepared.plan.id == "digits_anchor")
+    {
+        Some(anchor) => {
+            let p = &anchor.prepared;
+            let plan = base_plan(TD, &p.spec, p.activation)?;
+            Some(quantile_sweep(
+                p,
+                &plan,
+                sizes.pool,
+                sizes.per_band,
+                session.seed(),
+            )?)
+        }
+        None => None,
+    };
+    let report = report(&session, &args, &sizes, &results, sweep.as_ref())?;
+    session.write(&report)
+}
+
+type Sweep = (Vec<experiments::real::deceive::Band>, usize, usize);
+
+fn report(
+    session: &Session,
+    args: &Args,
+    sizes: &Sizes,
+    results: &[ConfigResult],
+    sweep: Option<&Sweep>,
+) -> Result<Report> {
+    let json = json!({
+        "experiment": "real_tasks",
+        "seed": session.seed(),
+        "quick": args.quick,
+        "seconds": session.seconds(),
+        "configs": results.iter().map(config_json).collect::<Vec<_>>(),
+        "quantile_sweep": sweep.map(|(bands, collapsed, sample)| json!({
+            "config": "digits_anchor",
+            "pool": sizes.pool,
+            "per_band": sizes.per_band,
+            "bands": bands,
+            "collapsed_in_pool_sample": collapsed,
+            "pool_sample": sample,
+            "collapse_rule": format!("mean total-variation distance of the predicted distributions from their average < {COLLAPSE_TV}"),
+        })),
+    });
+    let mut figures = vec![("rho".to_string(), rho_figure(results)?)];
+    let depth = |activation: &str| -> Vec<(f64, &ConfigResult)> {
+        results
+            .iter()
+            .filter_map(|c| {
+                let id = &c.prepared.plan.id;
+                let d = if activation == "relu" && id == "digits_base" {
+                    1
+                } else {
+                    id.strip_prefix("digits_depth")?
+                        .strip_suffix(&format!("_{activation}"))?
+                        .parse()
+                        .ok()?
+                };
+                Some((f64::from(d), c))
+            })
+            .collect()
+    };
+    let ladder: Vec<(String, Vec<(f64, &ConfigResult)>)> = ["relu", "tanh"]
+        .into_iter()
+        .map(|a| (a.to_string(), depth(a)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if !ladder.is_empty() {
+        figures.push((
+            "effect_vs_depth".to_string(),
+            effect_figure(
+                "digits: head start of best-of-100 vs depth",
+                "hidden layers of 32",
+                &ladder,
+            )?,
+        ));
+    }
+    for c in results {
+        figures.push((
+            format!("head_start_{}", c.prepared.plan.id),
+            head_start_figure(c)?,
+        ));
+    }
+    let md = experiments_md(session, args, sizes, results, sweep);
+    Ok(Report {
+        json,
+        md,
+        csv: csv(results),
+        figures,
+    })
+}
+
+fn experiments_md(
+    session: &Session,
+    args: &Args,
+    sizes: &Sizes,
+    results: &[ConfigResult],
+    sweep: Option<&Sweep>,
+) -> String {
+    let extra = format!(
+        " --other-runs {} --pool {} --per-band {}{}",
+        sizes.other_runs,
+        sizes.pool,
+        sizes.per_band,
+        if args.quick { " --quick" } else { "" }
+    );
+    let mut md = format!(
+        "# real_tasks: loss-based init selection beyond XOR\n\n{}",
+        session.generated_md(&extra, true)
+    );
+    md.push_str(&experiments::real::report::method_md(
+        sizes.epochs,
+        RANK_CANDIDATES,
+    ));
+    for c in results {
+        md.push_str(&experiments::real::report::config_md(c));
+    }
+    md.push_str(&experiments::real::report::verdicts_md(results));
+    if results
+        .iter()
+        .any(|c| c.prepared.plan.id.starts_with("digits_depth"))
+    {
+        md.push_str(
+            "\nEffect vs depth (digits, 1 = digits_base; ReLU and tanh; the head start at epoch 1 and at \
+             the last epoch):\n\n![effect vs depth](real_tasks_effect_vs_depth.svg)\n",
+        );
+    }
+    if let Some((bands, collapsed, sample)) = sweep {
+        md.push_str(&format!(
+            "\n## RQ5 on digits: initial-loss quantile sweep\n\n{} candidates of digits_anchor's torch_default \
+             init scored on the full training set; {} trained from each band (evenly spaced in its ranks). \
+             \"Collapsed\": the predicted class distributions are nearly the same on every training row (mean \
+             total-variation distance from their average < {COLLAPSE_TV}); in a systematic sample of {sample} \
+             candidates of the pool, {collapsed} are collapsed.\n\n{}",
+            sizes.pool,
+            sizes.per_band,
+            bands_md(bands)
+        ));
+        md.push_str(&experiments::real::report::sweep_verdict_md(
+            bands, *collapsed, *sample,
+        ));
+    }
+    md.push_str(
+        "\nOne row per run (config, arm, run, losses, per-epoch losses) is in real_tasks.csv beside \
+         this report; it is not committed (it is large), and the command above regenerates it.\n",
+    );
+    md
+}
