@@ -24,6 +24,20 @@ fn json(dir: &Path, name: &str) -> Value {
         .unwrap()
 }
 
+/// Each `(args, needle)` run of `bin` fails, says `needle` on stderr and leaves `out` empty.
+fn fails_cleanly(bin: &str, out: &Path, cases: &[(Vec<&str>, &str)]) {
+    for (args, needle) in cases {
+        let mut a = args.clone();
+        a.extend(["--out", out.to_str().unwrap()]);
+        let o = run(bin, &a);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        let files = std::fs::read_dir(out).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, 0, "{args:?} left files behind");
+    }
+}
+
 fn check_arm_keys(arm: &Value) {
     for key in [
         "name",
@@ -378,21 +392,16 @@ fn real_tasks_quick_run_has_the_issues_keys() {
 #[test]
 fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     let out = scratch("real-bad");
-    for (args, needle) in [
-        (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
-        (vec!["--other-runs", "5"], "--other-runs 5"),
-        (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
-        (vec!["--pool", "10"], "--pool 10"),
-    ] {
-        let mut a = args.clone();
-        a.extend(["--out", out.to_str().unwrap()]);
-        let o = run(env!("CARGO_BIN_EXE_real_tasks"), &a);
-        assert!(!o.status.success(), "{args:?} succeeded");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(needle), "{args:?}: {err}");
-        let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
-        assert_eq!(files, 0, "{args:?} left files behind");
-    }
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_real_tasks"),
+        &out,
+        &[
+            (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
+            (vec!["--other-runs", "5"], "--other-runs 5"),
+            (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
+            (vec!["--pool", "10"], "--pool 10"),
+        ],
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -479,22 +488,17 @@ fn variance_sweep_small_run_writes_every_config() {
 #[test]
 fn variance_sweep_bad_input_fails_cleanly_and_writes_nothing() {
     let out = scratch("variance-bad");
-    for (args, needle) in [
-        (vec!["--runs", "0"], "--runs 0"),
-        (vec!["--runs", "2", "--c-grid", ""], "empty"),
-        (vec!["--runs", "2", "--c-grid", "0,1"], "c = 0"),
-        (vec!["--runs", "2", "--c-grid", "-0.5,1"], "c = -0.5"),
-        (vec!["--runs", "2", "--c-grid", "0.5,2"], "lacks c = 1"),
-        (vec!["--runs", "2", "--epochs", "0"], "--epochs 0"),
-    ] {
-        let mut a = args.clone();
-        a.extend(["--out", out.to_str().unwrap()]);
-        let o = run(env!("CARGO_BIN_EXE_variance_sweep"), &a);
-        assert!(!o.status.success(), "{args:?} succeeded");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(needle), "{args:?}: {err}");
-        let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
-        assert_eq!(files, 0, "{args:?} left files behind");
-    }
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_variance_sweep"),
+        &out,
+        &[
+            (vec!["--runs", "0"], "--runs 0"),
+            (vec!["--runs", "2", "--c-grid", ""], "empty"),
+            (vec!["--runs", "2", "--c-grid", "0,1"], "c = 0"),
+            (vec!["--runs", "2", "--c-grid", "-0.5,1"], "c = -0.5"),
+            (vec!["--runs", "2", "--c-grid", "0.5,2"], "lacks c = 1"),
+            (vec!["--runs", "2", "--epochs", "0"], "--epochs 0"),
+        ],
+    );
     std::fs::remove_dir_all(&out).ok();
 }
