@@ -19,6 +19,7 @@ pub mod real;
 pub mod report;
 pub mod seed;
 pub mod stats;
+pub mod variance;
 pub mod writeup;
 pub mod xor;
 pub mod xor_report;

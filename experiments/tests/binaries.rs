@@ -24,6 +24,20 @@ fn json(dir: &Path, name: &str) -> Value {
         .unwrap()
 }
 
+/// Each `(args, needle)` run of `bin` fails, says `needle` on stderr and leaves `out` empty.
+fn fails_cleanly(bin: &str, out: &Path, cases: &[(Vec<&str>, &str)]) {
+    for (args, needle) in cases {
+        let mut a = args.clone();
+        a.extend(["--out", out.to_str().unwrap()]);
+        let o = run(bin, &a);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        let files = std::fs::read_dir(out).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, 0, "{args:?} left files behind");
+    }
+}
+
 fn check_arm_keys(arm: &Value) {
     for key in [
         "name",
@@ -378,21 +392,16 @@ fn real_tasks_quick_run_has_the_issues_keys() {
 #[test]
 fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     let out = scratch("real-bad");
-    for (args, needle) in [
-        (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
-        (vec!["--other-runs", "5"], "--other-runs 5"),
-        (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
-        (vec!["--pool", "10"], "--pool 10"),
-    ] {
-        let mut a = args.clone();
-        a.extend(["--out", out.to_str().unwrap()]);
-        let o = run(env!("CARGO_BIN_EXE_real_tasks"), &a);
-        assert!(!o.status.success(), "{args:?} succeeded");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(needle), "{args:?}: {err}");
-        let files = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
-        assert_eq!(files, 0, "{args:?} left files behind");
-    }
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_real_tasks"),
+        &out,
+        &[
+            (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
+            (vec!["--other-runs", "5"], "--other-runs 5"),
+            (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
+            (vec!["--pool", "10"], "--pool 10"),
+        ],
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -412,4 +421,84 @@ fn real_tasks_gives_the_same_bits_on_one_and_two_threads() {
         s
     };
     assert_eq!(csv("1"), csv("2"));
+}
+
+#[test]
+fn variance_sweep_small_run_writes_every_config() {
+    let out = scratch("variance");
+    let o = run(
+        env!("CARGO_BIN_EXE_variance_sweep"),
+        &[
+            "--runs",
+            "3",
+            "--epochs",
+            "2",
+            "--c-grid",
+            "0.5,1,2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json(&out, "variance_sweep");
+    assert_eq!(j["experiment"], "variance_sweep");
+    let configs = j["configs"].as_array().unwrap();
+    assert!(configs.len() >= 2);
+    for cfg in configs {
+        for key in [
+            "task",
+            "arch",
+            "optimizer",
+            "lr",
+            "epochs",
+            "points",
+            "best_c",
+            "beats_he",
+        ] {
+            assert!(cfg.get(key).is_some(), "config lacks {key}");
+        }
+        let points = cfg["points"].as_array().unwrap();
+        let cs: Vec<f64> = points.iter().map(|p| p["c"].as_f64().unwrap()).collect();
+        assert_eq!(cs, [0.5, 1.0, 2.0]);
+        for p in points {
+            assert_eq!(p["runs"], 3);
+            for key in ["final_train_loss", "test_accuracy"] {
+                let (m, ci) = (
+                    p[key]["mean"].as_f64().unwrap(),
+                    p[key]["ci95"].as_array().unwrap(),
+                );
+                let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+                assert!(lo <= m && m <= hi, "{key}: {m} outside {lo}–{hi}");
+            }
+            assert!((0.0..=1.0).contains(&p["test_accuracy"]["mean"].as_f64().unwrap()));
+        }
+        assert!(cs.contains(&cfg["best_c"].as_f64().unwrap()));
+        assert!(cfg["beats_he"]["verdict"].is_string());
+    }
+    for f in [
+        "variance_sweep.md",
+        "variance_sweep_test_accuracy.svg",
+        "variance_sweep_train_loss.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn variance_sweep_bad_input_fails_cleanly_and_writes_nothing() {
+    let out = scratch("variance-bad");
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_variance_sweep"),
+        &out,
+        &[
+            (vec!["--runs", "0"], "--runs 0"),
+            (vec!["--runs", "2", "--c-grid", ""], "empty"),
+            (vec!["--runs", "2", "--c-grid", "0,1"], "c = 0"),
+            (vec!["--runs", "2", "--c-grid", "-0.5,1"], "c = -0.5"),
+            (vec!["--runs", "2", "--c-grid", "0.5,2"], "lacks c = 1"),
+            (vec!["--runs", "2", "--epochs", "0"], "--epochs 0"),
+        ],
+    );
+    std::fs::remove_dir_all(&out).ok();
 }
