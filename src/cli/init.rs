@@ -231,20 +231,7 @@ fn flag_of(args: &InitArgs, name: &str) -> &'static str {
 fn base(args: &InitArgs, problem: &Problem) -> Result<(Vec<f32>, BaseRecord)> {
     match &args.from {
         Some(path) => {
-            let bytes = problem::read_file("--from", path)?;
-            let params =
-                export::from_safetensors(&problem.spec, &bytes, &path.display().to_string())
-                    .map_err(|e| {
-                        UsageError::new(
-                            "--from",
-                            path.display(),
-                            e.to_string(),
-                            format!(
-                                "a safetensors file with the nn.Sequential keys of --arch {}",
-                                args.data.arch
-                            ),
-                        )
-                    })?;
+            let (params, bytes) = problem::read_params("--from", path, problem, &args.data.arch)?;
             let record = BaseRecord::File {
                 path: path.display().to_string(),
                 fnv1a64: format!("{:016x}", problem::fnv1a64(&bytes)),

@@ -379,6 +379,28 @@ pub fn scored_file_rows(split: &SplitRecord, subset: Option<&[usize]>) -> Vec<us
     }
 }
 
+/// The parameters of `problem`'s model from the safetensors file that `flag` names (a search's or
+/// `init`'s output, or any file with the `nn.Sequential` keys of `arch`), and the file's bytes.
+pub fn read_params(
+    flag: &str,
+    path: &Path,
+    problem: &Problem,
+    arch: &impl std::fmt::Display,
+) -> Result<(Vec<f32>, Vec<u8>)> {
+    let bytes = read_file(flag, path)?;
+    let params =
+        crate::nn::export::from_safetensors(&problem.spec, &bytes, &path.display().to_string())
+            .map_err(|e| {
+                UsageError::new(
+                    flag,
+                    path.display(),
+                    e.to_string(),
+                    format!("a safetensors file with the nn.Sequential keys of --arch {arch}"),
+                )
+            })?;
+    Ok((params, bytes))
+}
+
 /// Reads a file for `flag`, naming both in the error.
 pub fn read_file(flag: &str, path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{flag} {}: cannot read the file", path.display()))

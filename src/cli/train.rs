@@ -123,20 +123,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<()> {
     let problem = problem::prepare(&args.data)?;
     let (init, described) = match &args.init {
         Some(path) => {
-            let bytes = problem::read_file("--init", path)?;
-            let params =
-                export::from_safetensors(&problem.spec, &bytes, &path.display().to_string())
-                    .map_err(|e| {
-                        UsageError::new(
-                            "--init",
-                            path.display(),
-                            e.to_string(),
-                            format!(
-                                "a safetensors file with the nn.Sequential keys of --arch {}",
-                                args.data.arch
-                            ),
-                        )
-                    })?;
+            let (params, _) = problem::read_params("--init", path, &problem, &args.data.arch)?;
             (params, path.display().to_string())
         }
         None => (
