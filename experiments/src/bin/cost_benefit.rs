@@ -10,7 +10,9 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::cli::Common;
 use experiments::cost_report::cost_benefit_report;
 use experiments::driver::Session;
-use experiments::grid::{BEST_OF_K, Grid, RunOptions, SelectionId, regenerating_flags, run_cells};
+use experiments::grid::{
+    AxesArgs, BEST_OF_K, DEFAULT_RUNS, Grid, RunOptions, SelectionId, regenerating_flags, run_cells,
+};
 
 /// Cost–benefit of best-of-n per preset × optimizer × scheme.
 #[derive(Debug, Parser)]
@@ -18,19 +20,9 @@ use experiments::grid::{BEST_OF_K, Grid, RunOptions, SelectionId, regenerating_f
 struct Args {
     #[command(flatten)]
     common: Common,
-    /// Presets (comma-separated; default: relu1, relu2, abs1).
-    #[arg(long, value_delimiter = ',')]
-    presets: Vec<String>,
-    /// Scheme ids (default: all).
-    #[arg(long, value_delimiter = ',')]
-    schemes: Vec<String>,
-    /// Optimizer ids (default: adam, sgd, rmsprop).
-    #[arg(long, value_delimiter = ',')]
-    optimizers: Vec<String>,
+    #[command(flatten)]
+    axes: AxesArgs,
 }
-
-/// Runs per cell by default (the study fits in a few minutes on 2 cores).
-const DEFAULT_RUNS: &str = "2000";
 
 fn main() -> Result<()> {
     let matches = Args::command()
@@ -41,7 +33,12 @@ fn main() -> Result<()> {
         .chain(BEST_OF_K.map(|k| SelectionId::BestOf { k }))
         .map(|s| s.to_string())
         .collect();
-    let mut grid = Grid::parse(&args.presets, &args.schemes, &selections, &args.optimizers)?;
+    let mut grid = Grid::parse(
+        &args.axes.presets,
+        &args.axes.schemes,
+        &selections,
+        &args.axes.optimizers,
+    )?;
     grid.lr_factors = vec![1.0];
     let cells = grid.cells()?;
     let session = Session::start("cost_benefit", &args.common)?;
@@ -52,9 +49,9 @@ fn main() -> Result<()> {
     };
     let results = run_cells(&cells, opts)?;
     let extra = regenerating_flags(&[
-        ("presets", &args.presets),
-        ("schemes", &args.schemes),
-        ("optimizers", &args.optimizers),
+        ("presets", &args.axes.presets),
+        ("schemes", &args.axes.schemes),
+        ("optimizers", &args.axes.optimizers),
     ]);
     session.write(&cost_benefit_report(&session, &results, &extra)?)
 }

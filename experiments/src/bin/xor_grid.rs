@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use experiments::cli::Common;
 use experiments::driver::{JsonLayout, Session};
-use experiments::grid::{Grid, RunOptions, regenerating_flags, run_cells};
+use experiments::grid::{AxesArgs, DEFAULT_RUNS, Grid, RunOptions, regenerating_flags, run_cells};
 use experiments::grid_report::xor_grid_report;
 
 /// Schemes × selections × optimizers on abs1, relu1 and relu2.
@@ -17,22 +17,12 @@ use experiments::grid_report::xor_grid_report;
 struct Args {
     #[command(flatten)]
     common: Common,
-    /// Presets (comma-separated; default: relu1, relu2, abs1).
-    #[arg(long, value_delimiter = ',')]
-    presets: Vec<String>,
-    /// Scheme ids (default: all).
-    #[arg(long, value_delimiter = ',')]
-    schemes: Vec<String>,
+    #[command(flatten)]
+    axes: AxesArgs,
     /// Selection ids (default: the main grid and the variants).
     #[arg(long, value_delimiter = ',')]
     selections: Vec<String>,
-    /// Optimizer ids (default: adam, sgd, rmsprop).
-    #[arg(long, value_delimiter = ',')]
-    optimizers: Vec<String>,
 }
-
-/// Runs per cell by default: the whole grid then fits in 10 minutes on 2 cores.
-const DEFAULT_RUNS: &str = "2000";
 
 fn main() -> Result<()> {
     let matches = Args::command()
@@ -40,10 +30,10 @@ fn main() -> Result<()> {
         .get_matches();
     let args = Args::from_arg_matches(&matches)?;
     let grid = Grid::parse(
-        &args.presets,
-        &args.schemes,
+        &args.axes.presets,
+        &args.axes.schemes,
         &args.selections,
-        &args.optimizers,
+        &args.axes.optimizers,
     )?;
     let cells = grid.cells()?;
     let session = Session::start("xor_grid", &args.common)?;
@@ -54,10 +44,10 @@ fn main() -> Result<()> {
     };
     let results = run_cells(&cells, opts)?;
     let extra_args = regenerating_flags(&[
-        ("presets", &args.presets),
-        ("schemes", &args.schemes),
+        ("presets", &args.axes.presets),
+        ("schemes", &args.axes.schemes),
         ("selections", &args.selections),
-        ("optimizers", &args.optimizers),
+        ("optimizers", &args.axes.optimizers),
     ]);
     let report = xor_grid_report(&session, &results, &extra_args)?;
     // Compact JSON: thousands of cells are megabytes when indented.

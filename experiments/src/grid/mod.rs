@@ -33,6 +33,24 @@ use initsift_nn::{Loss, StopRules};
 use serde::Serialize;
 use thiserror::Error;
 
+/// Runs per cell by default: the whole xor_grid then fits in 10 minutes on 2 cores (104 s idle).
+pub const DEFAULT_RUNS: &str = "2000";
+
+/// The grid axes that `xor_grid` and `cost_benefit` both take on the command line (comma-separated
+/// ids; empty means every default); [`Grid::parse`] checks them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AxesArgs {
+    /// Presets (comma-separated; default: relu1, relu2, abs1).
+    #[arg(long, value_delimiter = ',')]
+    pub presets: Vec<String>,
+    /// Scheme ids (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub schemes: Vec<String>,
+    /// Optimizer ids (default: adam, sgd, rmsprop).
+    #[arg(long, value_delimiter = ',')]
+    pub optimizers: Vec<String>,
+}
+
 /// Bad grid input: each names the value and what was expected.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum GridError {
