@@ -347,6 +347,15 @@ fn real_tasks_quick_run_has_the_issues_keys() {
                 "test_accuracy"
             };
             assert!(arm[test]["mean"].is_number(), "{} lacks {test}", c["id"]);
+            for key in ["train_loss", test] {
+                let t = &arm["epochs_to_target"][key];
+                let (reached, runs) = (t["reached"].as_u64(), t["runs"].as_u64());
+                assert!(
+                    reached.zip(runs).is_some_and(|(k, n)| k <= n && n >= 10),
+                    "{} epochs_to_target.{key}: {t}",
+                    c["id"]
+                );
+            }
         }
     }
     let anchor = &configs[0];
