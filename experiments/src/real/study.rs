@@ -41,7 +41,7 @@ pub struct ConfigResult {
     pub head_starts: Vec<(String, Vec<MeanCi>)>,
     /// Subset-vs-full rank correlations, one per subset size the arms use.
     pub subset_ranks: Vec<SubsetRank>,
-    /// RQ5 over the reference arm's random inits.
+    /// RQ5 over the reference arm's random inits (all [`ConfigPlan::runs_of`]`(0)` of them).
     pub relations: Vec<Relation>,
 }
 
@@ -66,7 +66,8 @@ pub fn run_config(p: Prepared, seed: u64) -> Result<ConfigResult> {
         .plan
         .arms
         .iter()
-        .map(|a| p.run_arm(a, seed))
+        .enumerate()
+        .map(|(i, a)| p.run_arm(a, p.plan.runs_of(i), seed))
         .collect::<Result<Vec<_>>>()?;
     let finals: Vec<f64> = arms[0]
         .outcomes
