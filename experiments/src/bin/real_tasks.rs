@@ -484,6 +484,7 @@ fn experiments_md(
         md.push_str(&experiments::real::report::config_md(c));
     }
     md.push_str(&experiments::real::report::verdicts_md(results));
+    md.push_str(&experiments::real::summary::summary_md(results));
     if results
         .iter()
         .any(|c| c.prepared.plan.id.starts_with("digits_depth"))
