@@ -33,8 +33,10 @@ struct Args {
     /// on 2 cores).
     #[arg(long, default_value_t = 250)]
     tanh_runs: usize,
-    /// Random inits RQ5 relates to their outcomes on the configurations in `RQ5_FULL` (their
-    /// reference arm trains this many runs; elsewhere RQ5 uses the reference arm's runs).
+    /// Random inits RQ5 relates to their outcomes on digits_anchor and one configuration per
+    /// other task (breast_cancer_base, iris_base, wine_base, diabetes_base,
+    /// digits_autoencoder): their reference arm trains this many runs; elsewhere RQ5 uses the
+    /// reference arm's runs.
     #[arg(long, default_value_t = 10_000)]
     rq5_inits: usize,
     /// Candidates scored for the digits quantile sweep.

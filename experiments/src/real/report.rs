@@ -449,16 +449,11 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .filter_map(|c| {
-            let (name, h) = main_head_start(c)?;
-            let a = c.arms.iter().find(|a| &a.arm.name() == name)?;
-            let random = c.random_of(a.arm.scheme);
-            let d = MeanCi::difference(
-                &held_out_values(&a.outcomes),
-                &held_out_values(&random.outcomes),
-            );
+            let m = main_arms(c)?;
+            let (h, d) = (m.head_start, m.held_out);
             Some(vec![
                 c.prepared.plan.id.clone(),
-                name.clone(),
+                m.selected.arm.name(),
                 fmt_ci(&h[0]),
                 fmt_ci(h.last()?),
                 persistence(h).to_string(),
@@ -474,14 +469,9 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
             ])
         })
         .collect();
-    let flagged: Vec<String> = results
-        .iter()
-        .flat_map(|c| {
-            c.relations
-                .iter()
-                .filter(|r| r.decile_worse)
-                .map(move |r| format!("{} ({})", c.prepared.plan.id, r.outcome))
-        })
+    let flagged: Vec<String> = flagged(results)
+        .into_iter()
+        .map(|(id, outcome)| format!("{id} ({outcome})"))
         .collect();
     format!(
         "\n## Verdicts\n\nRQ1 (real data), RQ3 (optimizers: digits_base, digits_sgd_momentum, digits_rmsprop) and \
@@ -643,4 +633,46 @@ pub fn main_head_start(c: &ConfigResult) -> Option<&(String, Vec<MeanCi>)> {
         .iter()
         .find(|(n, _)| n.ends_with("/best_of_100/full"))
         .or(c.head_starts.first())
+}
+
+/// The main selected arm (see [`main_head_start`]), the random arm it is compared with, its
+/// head start and its held-out difference from that random arm (selected − random).
+pub struct MainArms<'a> {
+    /// The selected arm.
+    pub selected: &'a ArmRuns,
+    /// The random arm of its scheme.
+    pub random: &'a ArmRuns,
+    /// Selected − random train loss at every epoch.
+    pub head_start: &'a [MeanCi],
+    /// Selected − random held-out value (test accuracy, or test MSE).
+    pub held_out: MeanCi,
+}
+
+/// The main selected arm of `c` and its comparison with random (`None` without one).
+pub fn main_arms(c: &ConfigResult) -> Option<MainArms<'_>> {
+    let (name, h) = main_head_start(c)?;
+    let selected = c.arms.iter().find(|a| &a.arm.name() == name)?;
+    let random = c.random_of(selected.arm.scheme);
+    Some(MainArms {
+        selected,
+        random,
+        head_start: h,
+        held_out: MeanCi::difference(
+            &held_out_values(&selected.outcomes),
+            &held_out_values(&random.outcomes),
+        ),
+    })
+}
+
+/// The (configuration id, outcome) pairs whose lowest-initial-loss decile does worse (RQ5).
+pub fn flagged(results: &[ConfigResult]) -> Vec<(&str, &str)> {
+    results
+        .iter()
+        .flat_map(|c| {
+            c.relations
+                .iter()
+                .filter(|r| r.decile_worse)
+                .map(move |r| (c.prepared.plan.id.as_str(), r.outcome))
+        })
+        .collect()
 }

@@ -3,7 +3,7 @@
 
 use super::arm::Pick;
 use super::metrics::{MeanCi, Sign, ToTarget, held_out_values};
-use super::report::{fmt_ci, main_head_start, persistence};
+use super::report::{flagged, fmt_ci, main_arms, main_head_start, persistence};
 use super::study::ConfigResult;
 
 /// The summary section: head starts, held-out differences, time to the test target, base
@@ -88,17 +88,10 @@ fn held_out_bullet(results: &[ConfigResult]) -> Option<String> {
     let mut worse = Vec::new();
     let mut same = 0;
     for c in results {
-        let Some((name, _)) = main_head_start(c) else {
+        let Some(m) = main_arms(c) else {
             continue;
         };
-        let Some(a) = c.arms.iter().find(|a| &a.arm.name() == name) else {
-            continue;
-        };
-        let random = c.random_of(a.arm.scheme);
-        let d = MeanCi::difference(
-            &held_out_values(&a.outcomes),
-            &held_out_values(&random.outcomes),
-        );
+        let d = m.held_out;
         let higher_better = c.prepared.problem.is_classification();
         let item = format!(
             "{} ({} {})",
@@ -113,11 +106,10 @@ fn held_out_bullet(results: &[ConfigResult]) -> Option<String> {
         }
     }
     let anchor = find(results, "digits_anchor").and_then(|c| {
-        let (name, _) = main_head_start(c)?;
-        let a = c.arms.iter().find(|a| &a.arm.name() == name)?;
+        let m = main_arms(c)?;
         let (s, r) = (
-            MeanCi::of(&held_out_values(&a.outcomes)),
-            MeanCi::of(&held_out_values(&c.arms[0].outcomes)),
+            MeanCi::of(&held_out_values(&m.selected.outcomes)),
+            MeanCi::of(&held_out_values(&m.random.outcomes)),
         );
         Some(format!(
             " Anchor test accuracy {:.4} selected vs {:.4} random.",
@@ -140,15 +132,11 @@ fn test_target_bullet(results: &[ConfigResult]) -> Option<String> {
     let mut same = 0;
     let mut anchor = None;
     for c in results {
-        let Some((name, _)) = main_head_start(c) else {
+        let Some(m) = main_arms(c) else {
             continue;
         };
-        let Some(a) = c.arms.iter().find(|a| &a.arm.name() == name) else {
-            continue;
-        };
-        let random = c.random_of(a.arm.scheme);
         let t = |o| ToTarget::held_out(o, c.held_out_target, c.held_out_better());
-        let (s, r) = (t(&a.outcomes), t(&random.outcomes));
+        let (s, r) = (t(&m.selected.outcomes), t(&m.random.outcomes));
         let median = |t: &ToTarget| t.median_epochs.map_or("censored".into(), |e| e.to_string());
         let item = format!("{} ({} vs {})", c.prepared.plan.id, median(&s), median(&r));
         let key = |t: &ToTarget| t.median_epochs.unwrap_or(usize::MAX);
@@ -237,14 +225,9 @@ fn rq5_bullet(results: &[ConfigResult]) -> Option<String> {
     if total == 0 {
         return None;
     }
-    let flagged: Vec<String> = results
-        .iter()
-        .flat_map(|c| {
-            c.relations
-                .iter()
-                .filter(|r| r.decile_worse)
-                .map(move |r| format!("{} {}", c.prepared.plan.id, r.outcome))
-        })
+    let flagged: Vec<String> = flagged(results)
+        .into_iter()
+        .map(|(id, outcome)| format!("{id} {outcome}"))
         .collect();
     let rho = |outcome: &str| -> String {
         let v: Vec<(f64, &str, bool)> = results
