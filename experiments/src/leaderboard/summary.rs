@@ -107,6 +107,24 @@ fn lower_median(values: &[f64]) -> f64 {
     v[(v.len() - 1) / 2]
 }
 
+/// The bootstrap interval of the lower median of `epochs` (+∞: never reached). Never-reached
+/// runs enter the resamples as a finite stand-in, since interpolating between infinities gives
+/// NaN; an end beyond every finite epoch is "never" (+∞).
+fn censored_ci(epochs: &[f64], seed: u64) -> Option<(f64, f64)> {
+    let last = epochs
+        .iter()
+        .copied()
+        .filter(|e| e.is_finite())
+        .fold(0.0, f64::max);
+    let stand_in = last + 1.0;
+    let finite: Vec<f64> = epochs
+        .iter()
+        .map(|&e| if e.is_finite() { e } else { stand_in })
+        .collect();
+    let never = |b: f64| if b > last { f64::INFINITY } else { b };
+    bootstrap_ci(&finite, lower_median, RESAMPLES, seed).map(|(lo, hi)| (never(lo), never(hi)))
+}
+
 impl EpochsToTarget {
     /// Of `records` against `target`; `seed` fixes the bootstrap.
     pub fn of(records: &[RunRecord], target: f64, seed: u64) -> Self {
@@ -121,7 +139,7 @@ impl EpochsToTarget {
             reached,
             reached_ci95: wilson(reached as u64, records.len() as u64, Z95),
             median: median.filter(|m| m.is_finite()).map(|m| m as usize),
-            median_ci95: bootstrap_ci(&epochs, lower_median, RESAMPLES, seed),
+            median_ci95: censored_ci(&epochs, seed),
         }
     }
 }
