@@ -1,6 +1,7 @@
 //! SVG figures for the reports (plotters' SVG backend: no system libraries, text as `<text>`).
 
 use anyhow::{Result, anyhow};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::stats::Spread;
@@ -113,6 +114,22 @@ pub fn rates_vs_threshold(
     )
 }
 
+/// The series' legend in the lower right corner, on a translucent white box.
+fn lower_right_legend<'a, 'b>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<()>
+where
+    'b: 'a,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 /// Points with 95 % intervals per series (offset slightly in x so they do not overlap) and
 /// horizontal reference lines, on the given axes `(x, y)` and ranges `(x, y)`; the y range
 /// widens to hold every interval and reference.
@@ -179,13 +196,7 @@ pub fn interval_chart(
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        lower_right_legend(&mut chart)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -327,13 +338,7 @@ pub fn intervals_by_row(
                 .map_err(err)?;
         }
         if reference.is_some() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(err)?;
+            lower_right_legend(&mut chart)?;
         }
         root.present().map_err(err)?;
     }

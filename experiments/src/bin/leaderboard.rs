@@ -11,7 +11,9 @@ use experiments::cli::Common;
 use experiments::driver::{Report, Session, with_progress};
 use experiments::leaderboard::board::{Budget, REFERENCE, TaskBoard, run_task};
 use experiments::leaderboard::entry::{Entry, Method};
-use experiments::leaderboard::report::{RANK_RULE, csv, task_figure, task_json, task_md};
+use experiments::leaderboard::report::{
+    RANK_RULE, csv, overall_md, task_figure, task_json, task_md,
+};
 use experiments::leaderboard::task::{BATCH_ROWS, BoardTask, known_tasks};
 use experiments::leaderboard::train::CHECKPOINTS;
 use experiments::real::arm::{BOTTOM_10, Pick, SPARSITY};
@@ -170,6 +172,7 @@ fn report(session: &Session, args: &Args, budget: &Budget, boards: &[TaskBoard])
         )
     );
     md.push_str(&method_md(budget));
+    md.push_str(&overall_md(boards));
     for b in boards {
         md.push_str(&task_md(b));
     }

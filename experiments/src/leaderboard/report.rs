@@ -233,15 +233,8 @@ pub fn verdict(b: &TaskBoard) -> String {
             .map(|s| s.method.clone())
             .collect()
     };
-    let (rlo, rhi) = reference.final_test.ci95;
-    let better = names(&|s| {
-        let (lo, hi) = s.final_test.ci95;
-        if higher { lo > rhi } else { hi < rlo }
-    });
-    let worse = names(&|s| {
-        let (lo, hi) = s.final_test.ci95;
-        if higher { hi < rlo } else { lo > rhi }
-    });
+    let better = names(&|s| against(s, reference, higher) == Some(true));
+    let worse = names(&|s| against(s, reference, higher) == Some(false));
     let leaders = names(&|s| s.rank == 1);
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -268,6 +261,84 @@ pub fn verdict(b: &TaskBoard) -> String {
         list(&better),
         list(&worse),
         reference.runs
+    )
+}
+
+/// Whether `s`'s held-out interval lies wholly on the better (`Some(true)`) or worse
+/// (`Some(false)`) side of `reference`'s, or overlaps it (`None`).
+fn against(s: &EntrySummary, reference: &EntrySummary, higher: bool) -> Option<bool> {
+    let ((lo, hi), (rlo, rhi)) = (s.final_test.ci95, reference.final_test.ci95);
+    let (above, below) = (lo > rhi, hi < rlo);
+    match (above || below, above == higher) {
+        (false, _) => None,
+        (true, better) => Some(better),
+    }
+}
+
+/// Across tasks: every entry's rank per task (`+`/`−`: held-out interval wholly better / worse
+/// than torch_default's) and the counts, then the verdict in plain words.
+pub fn overall_md(boards: &[TaskBoard]) -> String {
+    let Some(first) = boards.first() else {
+        return String::new();
+    };
+    let mut headers = vec!["entry".to_string()];
+    headers.extend(boards.iter().map(|b| b.task.name.to_string()));
+    headers.extend([
+        "rank 1 on".to_string(),
+        "better / worse than torch_default".to_string(),
+    ]);
+    let mut always_first = Vec::new();
+    let mut never_worse_some_better = Vec::new();
+    let rows: Vec<Vec<String>> = first
+        .summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut row = vec![s.method.clone()];
+            let (mut firsts, mut better, mut worse) = (0, 0, 0);
+            for b in boards {
+                let e = &b.summaries[i];
+                let sign = match against(e, &b.summaries[0], b.task.metric().higher_is_better()) {
+                    Some(true) => {
+                        better += 1;
+                        "+"
+                    }
+                    Some(false) => {
+                        worse += 1;
+                        "−"
+                    }
+                    None => "",
+                };
+                firsts += usize::from(e.rank == 1);
+                row.push(format!("{}{sign}", e.rank));
+            }
+            if firsts == boards.len() {
+                always_first.push(s.method.clone());
+            }
+            if better > 0 && worse == 0 {
+                never_worse_some_better.push(s.method.clone());
+            }
+            row.push(format!("{firsts} of {}", boards.len()));
+            row.push(format!("{better} / {worse}"));
+            row
+        })
+        .collect();
+    let heads: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    format!(
+        "\n## Across tasks\n\nRank by the held-out metric per task; + / −: the entry's interval lies \
+         wholly on the better / the worse side of torch_default's.\n\n{}\n\
+         Rank 1 on every task: {}. Better than torch_default on at least one task and worse on \
+         none: {}.\n",
+        md_table(&heads, &rows),
+        list(&always_first),
+        list(&never_worse_some_better)
     )
 }
 
