@@ -210,6 +210,13 @@ pub fn task_md(b: &TaskBoard) -> String {
             tu.seconds,
             tu.run_epochs
         ));
+        let edge = |c: Option<f64>| c == Some(tu.best_c);
+        if edge(tu.grid.first().map(|p| p.c)) || edge(tu.grid.last().map(|p| p.c)) {
+            md.push_str(
+                "The chosen c is at an end of the grid: the best variance for this budget may lie \
+                 beyond it.\n",
+            );
+        }
     }
     md.push_str(&format!(
         "\n![{0}](leaderboard_{0}.svg)\n\n{1}\n",
