@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::board::{REFERENCE, TaskBoard};
-use super::entry::batch_text;
+use super::entry::{Method, batch_text};
 use super::summary::EntrySummary;
 use super::task::{Metric, Training};
 use super::train::CHECKPOINTS;
@@ -195,6 +195,19 @@ pub fn task_md(b: &TaskBoard) -> String {
         })
         .collect();
     md.push_str(&md_table(&headers, &rows));
+    let stopped: Vec<String> = b
+        .summaries
+        .iter()
+        .filter(|s| s.diverged_inits > 0)
+        .map(|s| format!("{} {} of {}", s.method, s.diverged_inits, s.runs))
+        .collect();
+    if !stopped.is_empty() {
+        md.push_str(&format!(
+            "\nData-dependent runs that stopped on a non-finite value (the method keeps its last \
+             finite parameters, which were trained): {}.\n",
+            stopped.join(", ")
+        ));
+    }
     if let Some(tu) = &b.tuning {
         md.push_str(&format!(
             "\nBest variance: c = {:.3} of the grid {} (lowest mean final training loss over {} tuning \
@@ -253,9 +266,19 @@ pub fn verdict(b: &TaskBoard) -> String {
     let cheapest = b
         .summaries
         .iter()
-        .filter(|s| s.rank == 1)
-        .min_by(|a, c| a.passes.row_passes.total_cmp(&c.passes.row_passes))
-        .map(|s| s.method.clone())
+        .zip(&b.runs)
+        .filter(|(s, _)| s.rank == 1)
+        .min_by(|(a, _), (c, _)| a.passes.row_passes.total_cmp(&c.passes.row_passes))
+        .map(|(s, r)| {
+            if r.entry.method == Method::BestVariance {
+                format!(
+                    "{} (per init; its c cost a tuning run once, above)",
+                    s.method
+                )
+            } else {
+                s.method.clone()
+            }
+        })
         .unwrap_or_default();
     format!(
         "**Verdict ({}, {}).** Rank 1 (intervals overlapping the leader's): {}; the cheapest of \
