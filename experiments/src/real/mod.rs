@@ -6,6 +6,7 @@
 //! ([`summary`]).
 
 pub mod arm;
+pub mod base;
 pub mod config;
 pub mod deceive;
 pub mod metrics;
