@@ -7,6 +7,7 @@ use ndarray::{Array2, ArrayView2};
 
 use super::error::{MlpTrainError, MlpTrainResult};
 use super::gemm::transpose;
+use crate::Isa;
 use crate::mlp::loss::TileLoss;
 
 /// Inputs and targets in the form the engine takes them (rows × features, rows × outputs).
@@ -160,7 +161,8 @@ fn fill(
         y.extend_from_slice(&targets[r * k..(r + 1) * k]);
     }
     x_columns.resize(x_rows.len(), 0.0);
-    transpose(x_rows, order.len(), d, x_columns);
+    // A copy: every ISA's clone moves the same values.
+    transpose(Isa::best(), x_rows, order.len(), d, x_columns);
     let y = ArrayView2::from_shape((order.len(), k), y).expect("rows × outputs targets");
     TileLoss::new(loss, y)
 }

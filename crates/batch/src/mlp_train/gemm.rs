@@ -62,14 +62,18 @@ pub(crate) fn gemm(isa: Isa, a: Mat<'_>, b: Mat<'_>, c: MatMut<'_>, dims: Dims, 
     if let Init::Bias(bias) = init {
         assert!(bias.len() >= dims.m, "a bias per row of C");
     }
-    // The lanes must be ones the CPU runs, with FMA when it has FMA (so that every ISA rounds
-    // alike); `gemm_on` runs the clone of the same name.
-    let lanes = match isa {
+    let lanes = lanes_for(isa);
+    gemm_on(lanes, lanes, a, b, c, dims, init);
+}
+
+/// The lanes for a product under `isa`: ones the CPU runs, with FMA when the CPU has FMA (so
+/// that every ISA rounds alike); the `*_on` bodies run the clone of the same name.
+fn lanes_for(isa: Isa) -> Isa {
+    match isa {
         Isa::Avx512 if isa.is_supported() => Isa::Avx512,
         _ if Isa::Avx2.is_supported() => Isa::Avx2,
         _ => Isa::Portable,
-    };
-    gemm_on(lanes, lanes, a, b, c, dims, init);
+    }
 }
 
 crate::isa_dispatch! {
@@ -77,10 +81,10 @@ crate::isa_dispatch! {
     fn gemm_on(lanes: Isa, a: Mat<'_>, b: Mat<'_>, c: MatMut<'_>, dims: Dims, init: Init<'_>) {
         match lanes {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `gemm` asks for AVX-512 lanes only on a CPU with AVX-512 and FMA.
+            // SAFETY: `lanes_for` gives AVX-512 lanes only on a CPU with AVX-512 and FMA.
             Isa::Avx512 => rows::<4, 4, _>(unsafe { lanes::Zmm::new() }, a, b, c, dims, init),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `gemm` asks for AVX2 lanes only on a CPU with AVX2 and FMA.
+            // SAFETY: `lanes_for` gives AVX2 lanes only on a CPU with AVX2 and FMA.
             Isa::Avx2 => rows::<4, 2, _>(unsafe { lanes::Ymm::new() }, a, b, c, dims, init),
             _ => rows::<4, 2, _>(lanes::Baseline::new(), a, b, c, dims, init),
         }
@@ -220,6 +224,11 @@ fn column<const MR: usize, V: Lanes>(
 trait Lanes: Copy {
     /// Lanes per vector.
     const WIDTH: usize;
+    /// Side of the square blocks [`transpose_block`](Self::transpose_block) moves.
+    const BLOCK: usize;
+    /// Writes the transpose of the `BLOCK × BLOCK` block at `src` (rows `src_stride` apart)
+    /// to `dst` (rows `dst_stride` apart).
+    fn transpose_block(self, src: &[f32], src_stride: usize, dst: &mut [f32], dst_stride: usize);
     /// Every lane `x`.
     fn splat(self, x: f32) -> Self;
     /// The first `WIDTH` values of `s`.
@@ -235,15 +244,40 @@ trait Lanes: Copy {
 }
 
 /// `out = aᵀ`: `a` is `rows × cols` row-major, `out` `cols × rows`.
-pub(crate) fn transpose(a: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
-    const BLOCK: usize = 16;
-    for r0 in (0..rows).step_by(BLOCK) {
-        for c0 in (0..cols).step_by(BLOCK) {
-            for r in r0..(r0 + BLOCK).min(rows) {
-                for c in c0..(c0 + BLOCK).min(cols) {
-                    out[c * rows + r] = a[r * cols + c];
-                }
-            }
+pub(crate) fn transpose(isa: Isa, a: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    let (a, out) = (&a[..rows * cols], &mut out[..rows * cols]);
+    let lanes = lanes_for(isa);
+    transpose_on(lanes, lanes, a, rows, cols, out);
+}
+
+crate::isa_dispatch! {
+    /// [`transpose`]'s body, compiled per ISA; `lanes` picks the vector type (the clone's).
+    fn transpose_on(lanes: Isa, a: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+        match lanes {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `lanes_for` gives AVX-512 lanes only on a CPU with AVX-512 and FMA.
+            Isa::Avx512 => transpose_blocks(unsafe { lanes::Zmm::new() }, a, rows, cols, out),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `lanes_for` gives AVX2 lanes only on a CPU with AVX2 and FMA.
+            Isa::Avx2 => transpose_blocks(unsafe { lanes::Ymm::new() }, a, rows, cols, out),
+            _ => transpose_blocks(lanes::Baseline::new(), a, rows, cols, out),
+        }
+    }
+}
+
+/// Whole `BLOCK × BLOCK` blocks through registers, the edges one element at a time.
+#[inline(always)]
+fn transpose_blocks<V: Lanes>(v: V, a: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    let (full_r, full_c) = (rows / V::BLOCK * V::BLOCK, cols / V::BLOCK * V::BLOCK);
+    for r0 in (0..full_r).step_by(V::BLOCK) {
+        for c0 in (0..full_c).step_by(V::BLOCK) {
+            v.transpose_block(&a[r0 * cols + c0..], cols, &mut out[c0 * rows + r0..], rows);
+        }
+    }
+    for r in 0..rows {
+        let start = if r < full_r { full_c } else { 0 };
+        for c in start..cols {
+            out[c * rows + r] = a[r * cols + c];
         }
     }
 }
@@ -407,14 +441,23 @@ mod tests {
 
     #[test]
     fn transpose_swaps_indices() {
-        let (rows, cols) = (19, 37);
-        let a: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
-        let mut t = vec![0.0; rows * cols];
-        transpose(&a, rows, cols, &mut t);
-        for r in 0..rows {
-            for c in 0..cols {
-                assert_eq!(t[c * rows + r], a[r * cols + c]);
+        for (rows, cols) in [(19, 37), (32, 64), (64, 10), (3, 2)] {
+            let a: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let check = |t: &[f32], what: &str| {
+                for r in 0..rows {
+                    for c in 0..cols {
+                        assert_eq!(t[c * rows + r], a[r * cols + c], "{what} {rows}×{cols}");
+                    }
+                }
+            };
+            for isa in Isa::available() {
+                let mut t = vec![f32::NAN; rows * cols];
+                transpose(isa, &a, rows, cols, &mut t);
+                check(&t, isa.name());
             }
+            let mut t = vec![f32::NAN; rows * cols];
+            transpose_blocks(lanes::Baseline::new(), &a, rows, cols, &mut t);
+            check(&t, "baseline lanes");
         }
     }
 }

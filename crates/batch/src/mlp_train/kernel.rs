@@ -224,7 +224,7 @@ fn run_tile(
                     None => x.rows,
                     Some(v) => {
                         sc.input_rows.resize(v.len(), 0.0);
-                        transpose(v, inputs, rows, &mut sc.input_rows);
+                        transpose(isa, v, inputs, rows, &mut sc.input_rows);
                         Mat {
                             data: &sc.input_rows,
                             stride: inputs,

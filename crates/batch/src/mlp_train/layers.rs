@@ -88,7 +88,7 @@ pub(crate) fn backward(
     }
     if let Some((d_in, weights_t)) = d_in {
         weights_t.resize(w.len(), 0.0);
-        transpose(w, outputs, inputs, weights_t);
+        transpose(isa, w, outputs, inputs, weights_t);
         gemm(
             isa,
             Mat {
@@ -181,7 +181,7 @@ mod tests {
             let (mut gw, mut gb, mut dx) =
                 (vec![0.5; w.len()], vec![0.25; outputs], vec![0.0; x.len()]);
             let mut x_rows = vec![0.0; x.len()];
-            transpose(&x, inputs, rows, &mut x_rows);
+            transpose(isa, &x, inputs, rows, &mut x_rows);
             let input_rows = Mat {
                 data: &x_rows,
                 stride: inputs,
