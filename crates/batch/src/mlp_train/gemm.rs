@@ -110,7 +110,7 @@ fn rows<const MR: usize, const NV: usize, V: Lanes>(
     }
 }
 
-/// Rows `i0..i0 + MR` of C: `NV` vectors of B's columns at a time, then one vector, then
+/// Rows `i0..i0 + MR` of C: `NV` vectors of B's columns at a time, then two, then one, then
 /// one column.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -128,6 +128,10 @@ fn columns<const MR: usize, const NV: usize, V: Lanes>(
     while j0 + NV * V::WIDTH <= dims.n {
         tile::<MR, NV, V>(v, a, b, c, ldc, (i0, j0), dims.depth, init);
         j0 += NV * V::WIDTH;
+    }
+    while NV > 2 && j0 + 2 * V::WIDTH <= dims.n {
+        tile::<MR, 2, V>(v, a, b, c, ldc, (i0, j0), dims.depth, init);
+        j0 += 2 * V::WIDTH;
     }
     while j0 + V::WIDTH <= dims.n {
         tile::<MR, 1, V>(v, a, b, c, ldc, (i0, j0), dims.depth, init);
