@@ -188,10 +188,8 @@ impl<'a> Batch<'a> {
         let n = tr.train.x.nrows();
         let active = self.slots.len();
         let mut totals = vec![0.0f64; active];
+        // Taken out of `self` while its rows are read, put back at the end.
         let mut rows = self.rows.take();
-        let gather = |rows: &mut Option<Gathered>, order: &[usize]| {
-            Gathered::into_slot(rows, &tr.train, tr.config.loss, order);
-        };
         match &mut self.orders {
             Orders::PerRun(orders) => {
                 let epoch: Vec<Vec<usize>> = self
@@ -210,14 +208,15 @@ impl<'a> Batch<'a> {
                 }
             }
             orders => {
-                match orders {
-                    Orders::Shared(o) => gather(&mut rows, o.next_epoch()),
+                let order = match orders {
+                    Orders::Shared(o) => o.next_epoch(),
                     _ => match &tr.config.order {
-                        MinibatchOrder::Given(given) => gather(&mut rows, &given[e]),
+                        MinibatchOrder::Given(given) => &given[e],
                         _ => unreachable!("Orders::Given comes from MinibatchOrder::Given"),
                     },
                 };
-                let g = rows.as_mut().expect("gathered");
+                // The whole epoch in its order: each minibatch is then a range of its rows.
+                let g = Gathered::into_slot(&mut rows, &tr.train, tr.config.loss, order);
                 for start in (0..n).step_by(b) {
                     let chunk = start..(start + b).min(n);
                     let len = chunk.len();
