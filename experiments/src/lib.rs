@@ -15,6 +15,7 @@ pub mod driver;
 pub mod grid;
 pub mod grid_report;
 pub mod plot;
+pub mod predictors;
 pub mod real;
 pub mod report;
 pub mod seed;
