@@ -405,20 +405,31 @@ fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+/// The CSV `bin` writes with `args` on `threads` rayon threads.
+fn csv_on_threads(bin: &str, args: &[&str], csv: &str, threads: &str) -> Vec<u8> {
+    let out = scratch(&format!("{csv}-threads-{threads}"));
+    let o = Command::new(bin)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = std::fs::read(out.join(csv)).unwrap();
+    std::fs::remove_dir_all(&out).ok();
+    s
+}
+
 #[test]
 fn real_tasks_gives_the_same_bits_on_one_and_two_threads() {
-    let csv = |threads: &str| {
-        let out = scratch(&format!("real-threads-{threads}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_real_tasks"))
-            .args(["--quick", "--configs", "iris_base,diabetes_base", "--out"])
-            .arg(&out)
-            .env("RAYON_NUM_THREADS", threads)
-            .output()
-            .expect("the binary runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let s = std::fs::read(out.join("real_tasks.csv")).unwrap();
-        std::fs::remove_dir_all(&out).ok();
-        s
+    let csv = |threads| {
+        csv_on_threads(
+            env!("CARGO_BIN_EXE_real_tasks"),
+            &["--quick", "--configs", "iris_base,diabetes_base"],
+            "real_tasks.csv",
+            threads,
+        )
     };
     assert_eq!(csv("1"), csv("2"));
 }
@@ -638,18 +649,13 @@ fn init_predictors_bad_input_fails_cleanly_and_writes_nothing() {
 
 #[test]
 fn init_predictors_gives_the_same_bits_on_one_and_two_threads() {
-    let csv = |threads: &str| {
-        let out = scratch(&format!("predictors-threads-{threads}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_init_predictors"))
-            .args(["--quick", "--tasks", "breast_cancer,relu1", "--out"])
-            .arg(&out)
-            .env("RAYON_NUM_THREADS", threads)
-            .output()
-            .expect("the binary runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let s = std::fs::read(out.join("init_predictors.csv")).unwrap();
-        std::fs::remove_dir_all(&out).ok();
-        s
+    let csv = |threads| {
+        csv_on_threads(
+            env!("CARGO_BIN_EXE_init_predictors"),
+            &["--quick", "--tasks", "breast_cancer,relu1"],
+            "init_predictors.csv",
+            threads,
+        )
     };
     assert_eq!(csv("1"), csv("2"));
 }

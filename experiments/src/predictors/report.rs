@@ -105,19 +105,14 @@ pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
     for r in results {
         let name = r.task.name;
         for o in [Outcome::TestMetric, Outcome::FinalTrainLoss] {
-            let better: Vec<String> = Quantity::ALL
-                .iter()
-                .map(|&q| pair(r, q, o))
-                .filter(|p| p.prediction == Prediction::Better)
-                .map(|p| format!("{} (ρ⁺ = {})", p.quantity, f(p.rho_oriented)))
-                .collect();
-            let worse: Vec<String> = Quantity::ALL
-                .iter()
-                .map(|&q| pair(r, q, o))
-                .filter(|p| p.prediction == Prediction::Worse)
-                .map(|p| format!("{} (ρ⁺ = {})", p.quantity, f(p.rho_oriented)))
-                .collect();
-            let list = |l: &[String]| {
+            // The quantities whose prediction is `which`, with their ρ⁺, or "none".
+            let list = |which: Prediction| {
+                let l: Vec<String> = Quantity::ALL
+                    .iter()
+                    .map(|&q| pair(r, q, o))
+                    .filter(|p| p.prediction == which)
+                    .map(|p| format!("{} (ρ⁺ = {})", p.quantity, f(p.rho_oriented)))
+                    .collect();
                 if l.is_empty() {
                     "none".to_string()
                 } else {
@@ -128,8 +123,8 @@ pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
                 "{name}, {}: used as its method intends, {} predict(s) better outcomes; {} \
                  predict(s) worse.",
                 o.name(),
-                list(&better),
-                list(&worse)
+                list(Prediction::Better),
+                list(Prediction::Worse)
             ));
         }
         for (k, sel) in &r.selections {
