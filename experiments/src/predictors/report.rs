@@ -89,13 +89,25 @@ pub fn task_json(r: &TaskResult) -> Value {
     })
 }
 
-/// The selector that beats random on `o` (its paired interval excludes 0 on the good side)
-/// with the best mean; `None` when none beats random.
-pub fn winner(sel: &[Selected], o: Outcome) -> Option<&Selected> {
+/// The selectors that beat random on `o` (their paired interval excludes 0 on the good side),
+/// best mean first, the cheaper first on equal means; empty when none does.
+pub fn beating_random(sel: &[Selected], o: Outcome) -> Vec<&Selected> {
     let good = o.better().sign();
-    sel.iter()
+    let mut v: Vec<&Selected> = sel
+        .iter()
         .filter(|s| stat(s, o).versus_random == Some("better"))
-        .max_by(|a, b| (good * stat(a, o).mean).total_cmp(&(good * stat(b, o).mean)))
+        .collect();
+    v.sort_by(|a, b| {
+        (good * stat(b, o).mean)
+            .total_cmp(&(good * stat(a, o).mean))
+            .then(a.cost_seconds.total_cmp(&b.cost_seconds))
+    });
+    v
+}
+
+/// The first of [`beating_random`]: the best selector that beats random on `o`, if any.
+pub fn winner(sel: &[Selected], o: Outcome) -> Option<&Selected> {
+    beating_random(sel, o).first().copied()
 }
 
 /// The plain-words verdicts: per task, what predicts, and which selector wins at each K and
@@ -120,8 +132,8 @@ pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
                 }
             };
             v.push(format!(
-                "{name}, {}: used as its method intends, {} predict(s) better outcomes; {} \
-                 predict(s) worse.",
+                "{name}, {}: used as its method intends, these predict better outcomes: {}; \
+                 these predict worse: {}.",
                 o.name(),
                 list(Prediction::Better),
                 list(Prediction::Worse)
@@ -130,20 +142,37 @@ pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
         for (k, sel) in &r.selections {
             for o in [Outcome::TestMetric, Outcome::FinalTrainLoss] {
                 let random = stat(&sel[0], o);
-                v.push(match winner(sel, o) {
+                let beats = beating_random(sel, o);
+                v.push(match beats.first() {
                     Some(w) => {
                         let s = stat(w, o);
+                        let others: Vec<String> = beats[1..]
+                            .iter()
+                            .map(|x| {
+                                format!(
+                                    "{} ({}, {} s)",
+                                    x.selector,
+                                    f(stat(x, o).mean),
+                                    f(x.cost_seconds)
+                                )
+                            })
+                            .collect();
                         format!(
                             "{name}, best of {k}, {}: {} wins ({} vs random's {}, paired \
                              difference {} with 95 % interval {}), at {} s of measuring per \
-                             pick.",
+                             pick; {}.",
                             o.name(),
                             w.selector,
                             f(s.mean),
                             f(random.mean),
                             f(s.minus_random.as_ref().map_or(f64::NAN, |d| d.mean)),
                             s.minus_random.as_ref().map_or("—".into(), |d| ci(d.ci95)),
-                            f(w.cost_seconds)
+                            f(w.cost_seconds),
+                            if others.is_empty() {
+                                "no other selector beats random".to_string()
+                            } else {
+                                format!("also beating random: {}", others.join(", "))
+                            }
                         )
                     }
                     None => format!(
@@ -155,6 +184,54 @@ pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
             }
         }
     }
+    v.extend(tally(results));
+    v
+}
+
+/// Per selector, across every (task, K, outcome) cell of the verdicts: cells won, cells where
+/// it beats random, cells where it is worse than random.
+fn tally(results: &[TaskResult]) -> Vec<String> {
+    let cells: Vec<(&[Selected], Outcome)> = results
+        .iter()
+        .flat_map(|r| r.selections.iter())
+        .flat_map(|(_, sel)| {
+            [Outcome::TestMetric, Outcome::FinalTrainLoss].map(|o| (sel.as_slice(), o))
+        })
+        .collect();
+    let Some((first, _)) = cells.first() else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    for name in first[1..].iter().map(|s| &s.selector) {
+        let (mut wins, mut better, mut worse) = (0, 0, 0);
+        for (sel, o) in &cells {
+            let x = sel
+                .iter()
+                .find(|s| &s.selector == name)
+                .expect("same selectors");
+            match stat(x, *o).versus_random {
+                Some("better") => better += 1,
+                Some("worse") => worse += 1,
+                _ => {}
+            }
+            if winner(sel, *o).is_some_and(|w| &w.selector == name) {
+                wins += 1;
+            }
+        }
+        v.push(format!(
+            "Overall, {name}: wins {wins}, beats random in {better} and is worse than random in \
+             {worse} of {} (task, K, outcome) cells (outcomes: test metric and final train loss).",
+            cells.len()
+        ));
+    }
+    let none = cells
+        .iter()
+        .filter(|(sel, o)| winner(sel, *o).is_none())
+        .count();
+    v.push(format!(
+        "Overall, no selector beats random in {none} of {} cells.",
+        cells.len()
+    ));
     v
 }
 
