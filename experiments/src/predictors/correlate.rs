@@ -60,14 +60,18 @@ pub fn correlate(measured: &Measured, outcomes: &Outcomes, seed: u64) -> Vec<Pai
         .collect()
 }
 
-/// One pair from the raw values (non-finite pairs left out).
-pub fn pair(q: Quantity, o: Outcome, xs: &[f64], ys: &[f64], seed: u64) -> Pair {
-    let (xs, ys): (Vec<f64>, Vec<f64>) = xs
-        .iter()
+/// The pairs `(xs[i], ys[i])` where both are finite, as two columns.
+pub fn finite_pairs(xs: &[f64], ys: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    xs.iter()
         .zip(ys)
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .map(|(&x, &y)| (x, y))
-        .unzip();
+        .unzip()
+}
+
+/// One pair from the raw values (non-finite pairs left out).
+pub fn pair(q: Quantity, o: Outcome, xs: &[f64], ys: &[f64], seed: u64) -> Pair {
+    let (xs, ys) = finite_pairs(xs, ys);
     let correlation = Correlation::of(q.name(), o.name(), &xs, &ys, seed);
     let sign = q.intended().sign() * o.better().sign();
     let rho_oriented = sign * correlation.spearman_rho;

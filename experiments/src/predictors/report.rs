@@ -5,12 +5,13 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::TaskResult;
-use super::correlate::{Pair, Prediction};
+use super::correlate::{Pair, Prediction, finite_pairs};
 use super::outcome::Outcome;
 use super::quantity::Quantity;
 use super::select::{OutcomeStat, Selected};
 use crate::plot::{Interval, interval_chart};
 use crate::report::md_table;
+use crate::stats::spearman;
 
 /// How to read the oriented ρ, in the report's words.
 pub const SIGN_CONVENTION: &str = "ρ is Spearman's rank correlation of the raw quantity with the raw \
@@ -50,6 +51,13 @@ fn stat(s: &Selected, o: Outcome) -> &OutcomeStat {
         .expect("every outcome was summarised")
 }
 
+/// Spearman's ρ of quantity `q` with the initial loss over the inits where both are finite:
+/// how much of `q`'s ranking is the initial loss's.
+pub fn rho_with_initial_loss(r: &TaskResult, q: Quantity) -> f64 {
+    let (xs, ys) = finite_pairs(r.measured.of(q), r.measured.of(Quantity::InitialLoss));
+    spearman(&xs, &ys)
+}
+
 /// One task's JSON object.
 pub fn task_json(r: &TaskResult) -> Value {
     let t = &r.task;
@@ -75,6 +83,10 @@ pub fn task_json(r: &TaskResult) -> Value {
         "test_metric": r.outcomes.test_metric,
         "fixed_batch_rows": t.batch.rows,
         "quantity_seconds_per_init": seconds,
+        "rho_with_initial_loss": Quantity::ALL
+            .iter()
+            .map(|&q| (q.name().to_string(), json!(rho_with_initial_loss(r, q))))
+            .collect::<serde_json::Map<String, Value>>(),
         "non_finite_quantities": non_finite,
         "measuring_seconds": r.measuring_seconds,
         "training_seconds": r.outcomes.training_seconds,
@@ -275,6 +287,7 @@ pub fn task_md(r: &TaskResult) -> String {
             let mut row = vec![
                 format!("{} ({})", q.name(), q.intended().as_str()),
                 f(r.measured.seconds(q)),
+                f(rho_with_initial_loss(r, q)),
             ];
             for o in Outcome::ALL {
                 let p = pair(r, q, o);
@@ -296,7 +309,7 @@ pub fn task_md(r: &TaskResult) -> String {
             row
         })
         .collect();
-    let mut headers = vec!["quantity (intended)", "s per init"];
+    let mut headers = vec!["quantity (intended)", "s per init", "ρ with initial loss"];
     headers.extend(Outcome::ALL.iter().map(|o| o.name()));
     s.push_str(&md_table(&headers, &rows));
     for (k, sel) in &r.selections {
