@@ -554,7 +554,11 @@ fn init_predictors_quick_run_has_every_pair_and_selector() {
                 t["quantity_seconds_per_init"][q].as_f64().unwrap() > 0.0,
                 "{q}"
             );
+            let rho = t["rho_with_initial_loss"][q].as_f64().unwrap();
+            assert!((-1.0..=1.0).contains(&rho), "{q}: {rho}");
         }
+        let own = t["rho_with_initial_loss"]["initial_loss"].as_f64().unwrap();
+        assert!((own - 1.0).abs() < 1e-12, "{own}");
         let pairs = t["correlations"].as_array().unwrap();
         assert_eq!(pairs.len(), quantities.len() * outcomes.len());
         for p in pairs {
