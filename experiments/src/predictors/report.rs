@@ -251,7 +251,7 @@ fn tally(results: &[TaskResult]) -> Vec<String> {
 pub fn task_md(r: &TaskResult) -> String {
     let t = &r.task;
     let mut s = format!(
-        "## {}\n\n{} · model {} · init {} · {} inits · target train loss {} ({}) · test metric: {}\n\n\
+        "## {}\n\n{} · model {} · init {} · {} inits · target train loss {}: {} · test metric: {}\n\n\
          Fixed batch of the data-dependent quantities: {} training rows (indices in the JSON, \
          `fixed_batch_rows`). Measuring took {:.1} s, training {:.1} s (wall clock).\n\n",
         t.name,
