@@ -15,6 +15,7 @@ pub mod cost_report;
 pub mod driver;
 pub mod grid;
 pub mod grid_report;
+pub mod leaderboard;
 pub mod plot;
 pub mod predictors;
 pub mod real;

@@ -8,8 +8,13 @@ use experiments::predictors::quantity::{Direction, Quantity};
 use experiments::predictors::select::{best_of_k, check_k, random_picks};
 use experiments::predictors::task::PredictorTask;
 use experiments::stats::spearman;
+use initsift_batch::Isa;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+
+fn isa() -> Isa {
+    Isa::select(None).unwrap()
+}
 
 #[test]
 fn spearman_known_answers_with_and_without_ties() {
@@ -154,7 +159,7 @@ fn bad_k_and_unknown_tasks_are_refused_naming_the_value() {
     assert!(check_k(100, 100).is_ok());
     assert!(best_of_k(&[1.0, 2.0], 3, Direction::Low).is_err());
     assert!(random_picks(5, 0).is_err());
-    let e = PredictorTask::from_name("mnist", 1)
+    let e = PredictorTask::from_name("mnist", 1, isa())
         .unwrap_err()
         .to_string();
     assert!(
@@ -165,20 +170,23 @@ fn bad_k_and_unknown_tasks_are_refused_naming_the_value() {
 
 #[test]
 fn the_tasks_fix_their_batches_and_recipes() {
-    let digits = PredictorTask::from_name("digits", 2025).unwrap();
+    let digits = PredictorTask::from_name("digits", 2025, isa()).unwrap();
     assert_eq!(digits.batch.rows.len(), 64);
     assert_eq!(digits.batch.x.dim(), (64, 64));
     assert_eq!(digits.batch.y.dim(), (64, 10));
     // The batch is the named training rows, in f64.
     let r = digits.batch.rows[5];
-    assert_eq!(digits.batch.x[[5, 7]], f64::from(digits.x_train[[r, 7]]));
-    let relu2 = PredictorTask::from_name("relu2", 2025).unwrap();
+    assert_eq!(
+        digits.batch.x[[5, 7]],
+        f64::from(digits.board.x_train[[r, 7]])
+    );
+    let relu2 = PredictorTask::from_name("relu2", 2025, isa()).unwrap();
     assert!(relu2.is_xor() && !digits.is_xor());
     assert_eq!(relu2.batch.rows, vec![0, 1, 2, 3]);
     assert_eq!(relu2.batch.y.dim(), (4, 2));
     // The same seed draws the same batch; another seed another.
-    let again = PredictorTask::from_name("digits", 2025).unwrap();
+    let again = PredictorTask::from_name("digits", 2025, isa()).unwrap();
     assert_eq!(again.batch.rows, digits.batch.rows);
-    let other = PredictorTask::from_name("digits", 2026).unwrap();
+    let other = PredictorTask::from_name("digits", 2026, isa()).unwrap();
     assert_ne!(other.batch.rows, digits.batch.rows);
 }

@@ -11,11 +11,12 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use experiments::cli::Common;
 use experiments::driver::{Report, Session, with_progress};
+use experiments::leaderboard::task::BATCH_ROWS;
 use experiments::predictors::report::{
     SIGN_CONVENTION, csv, figures, outcomes_json, quantities_json, task_json, task_md, verdicts,
 };
 use experiments::predictors::select::check_k;
-use experiments::predictors::task::{BATCH_ROWS, KNOWN_TASKS, PredictorTask};
+use experiments::predictors::task::{KNOWN_TASKS, PredictorTask};
 use experiments::predictors::{TaskResult, run_task};
 use serde_json::json;
 
@@ -60,16 +61,16 @@ fn main() -> Result<()> {
     let tasks = args
         .tasks
         .iter()
-        .map(|t| PredictorTask::from_name(t, session.seed()))
+        .map(|t| PredictorTask::from_name(t, session.seed(), session.isa))
         .collect::<Result<Vec<_>>>()?;
     if tasks.is_empty() {
-        bail!("--tasks is empty; known: {KNOWN_TASKS}");
+        bail!("--tasks is empty; known: {}", KNOWN_TASKS.join(", "));
     }
     let results: Vec<TaskResult> = with_progress(
         &tasks,
         "tasks",
-        |t| t.name,
-        |t| run_task(t.clone(), n, &args.ks, session.seed(), session.isa),
+        |t| t.name(),
+        |t| run_task(t.clone(), n, &args.ks, session.seed()),
     )?;
     let verdicts = verdicts(&results);
     let extra = format!(

@@ -12,7 +12,6 @@ pub mod select;
 pub mod task;
 
 use anyhow::Result;
-use initsift_batch::Isa;
 use initsift_init::Stream;
 
 use crate::seed::derive_seed;
@@ -41,29 +40,23 @@ pub struct TaskResult {
 
 /// Draws `n` inits of `task` from its plan (stream seed from `seed`), measures, trains,
 /// correlates and selects at each of `ks`. Bad `ks` fail before any work.
-pub fn run_task(
-    task: PredictorTask,
-    n: usize,
-    ks: &[usize],
-    seed: u64,
-    isa: Isa,
-) -> Result<TaskResult> {
+pub fn run_task(task: PredictorTask, n: usize, ks: &[usize], seed: u64) -> Result<TaskResult> {
     for &k in ks {
         check_k(k, n)?;
     }
     let stream = Stream::new(
-        &task.spec,
+        &task.board.spec,
         &task.plan,
-        derive_seed(seed, &format!("{}/inits", task.name)),
+        derive_seed(seed, &format!("{}/inits", task.name())),
     )?;
     let t0 = std::time::Instant::now();
     let measured = measure(&task, &stream, n)?;
     let measuring_seconds = t0.elapsed().as_secs_f64();
-    let outcomes = train(&task, &stream, n, isa)?;
+    let outcomes = train(&task, &stream, n)?;
     let pairs = correlate(
         &measured,
         &outcomes,
-        derive_seed(seed, &format!("{}/bootstrap", task.name)),
+        derive_seed(seed, &format!("{}/bootstrap", task.name())),
     );
     let selections = ks
         .iter()

@@ -2,14 +2,14 @@
 //! metric, from real_tasks' training seam (real data) or the lockstep trainer (XOR).
 
 use anyhow::{Context, Result};
-use initsift_batch::Isa;
 use initsift_batch::lockstep::Lockstep;
 use initsift_init::Stream;
 use initsift_nn::StopReason;
 use serde::Serialize;
 
 use super::quantity::Direction;
-use super::task::{PredictorTask, Training};
+use super::task::PredictorTask;
+use crate::leaderboard::task::Training;
 use crate::real::deceive::epochs_to;
 use crate::real::metrics::held_out_score;
 use crate::real::train::train_runs;
@@ -84,9 +84,9 @@ impl Outcomes {
 const CHUNK: usize = 1000;
 
 /// Trains inits `0..n` of `stream` on `task`.
-pub fn train(task: &PredictorTask, stream: &Stream, n: usize, isa: Isa) -> Result<Outcomes> {
+pub fn train(task: &PredictorTask, stream: &Stream, n: usize) -> Result<Outcomes> {
     let t0 = std::time::Instant::now();
-    let mut out = match &task.training {
+    let mut out = match &task.board.training {
         Training::Real { problem, setup } => {
             let mut runs = Vec::with_capacity(n);
             for first in (0..n).step_by(CHUNK) {
@@ -94,8 +94,8 @@ pub fn train(task: &PredictorTask, stream: &Stream, n: usize, isa: Isa) -> Resul
                     .map(|i| stream.candidate(i as u64))
                     .collect();
                 runs.extend(
-                    train_runs(problem, &task.spec, setup, &inits)
-                        .with_context(|| format!("training task {}", task.name))?,
+                    train_runs(problem, &task.board.spec, setup, &inits)
+                        .with_context(|| format!("training task {}", task.name()))?,
                 );
             }
             // Half the runs reach the target by mid-training, so epochs to it spread over
@@ -118,15 +118,15 @@ pub fn train(task: &PredictorTask, stream: &Stream, n: usize, isa: Isa) -> Resul
                 training_seconds: 0.0,
             }
         }
-        Training::Xor(config) => {
-            let trainer = Lockstep::new(*config, isa)?;
+        Training::Xor { config, isa } => {
+            let trainer = Lockstep::new(*config, *isa)?;
             let report = trainer
                 .train_with(n, |r, out| {
                     stream
                         .fill(r as u64, out)
                         .expect("stream and preset lengths agree")
                 })
-                .with_context(|| format!("training task {}", task.name))?;
+                .with_context(|| format!("training task {}", task.name()))?;
             let max = config.stop.max_epochs;
             Outcomes {
                 values: vec![

@@ -184,10 +184,10 @@ fn scores(
     want_grad: bool,
 ) -> Result<(Vec<Score>, f64)> {
     let scorer = scorer_for(
-        &task.spec,
-        task.loss,
-        task.x_train.view(),
-        task.y_train.view(),
+        &task.board.spec,
+        task.board.loss,
+        task.board.x_train.view(),
+        task.board.y_train.view(),
     )?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let mut out = vec![Score::NAN; n];
@@ -215,7 +215,7 @@ struct Objectives {
 
 impl Objectives {
     fn new(task: &PredictorTask) -> Result<Self> {
-        let (spec, loss, rows) = (&task.spec, task.loss, task.batch.x.nrows());
+        let (spec, loss, rows) = (&task.board.spec, task.board.loss, task.batch.x.nrows());
         let nio = NioConfig::default();
         let gradinit = GradInitConfig::default();
         let metainit = MetaInitConfig::default();

@@ -73,7 +73,7 @@ pub fn task_json(r: &TaskResult) -> Value {
         })
         .collect();
     json!({
-        "task": t.name,
+        "task": t.name(),
         "arch": t.arch(),
         "training": t.recipe(),
         "init": t.plan.name,
@@ -127,7 +127,7 @@ pub fn winner(sel: &[Selected], o: Outcome) -> Option<&Selected> {
 pub fn verdicts(results: &[TaskResult]) -> Vec<String> {
     let mut v = Vec::new();
     for r in results {
-        let name = r.task.name;
+        let name = r.task.name();
         for o in [Outcome::TestMetric, Outcome::FinalTrainLoss] {
             // The quantities whose prediction is `which`, with their ρ⁺, or "none".
             let list = |which: Prediction| {
@@ -254,7 +254,7 @@ pub fn task_md(r: &TaskResult) -> String {
         "## {}\n\n{} · model {} · init {} · {} inits · target train loss {}: {} · test metric: {}\n\n\
          Fixed batch of the data-dependent quantities: {} training rows (indices in the JSON, \
          `fixed_batch_rows`). Measuring took {:.1} s, training {:.1} s (wall clock).\n\n",
-        t.name,
+        t.name(),
         t.recipe(),
         t.arch(),
         t.plan.name,
@@ -366,7 +366,7 @@ pub fn figures(results: &[TaskResult]) -> Result<Vec<(String, String)>> {
                             })
                         })
                         .collect();
-                    (r.task.name.to_string(), pts)
+                    (r.task.name().to_string(), pts)
                 })
                 .collect();
             let x_desc = Quantity::ALL
@@ -403,7 +403,7 @@ pub fn csv(results: &[TaskResult]) -> String {
     for r in results {
         let n = r.outcomes.of(Outcome::FinalTrainLoss).len();
         for i in 0..n {
-            s.push_str(&format!("{},{i}", r.task.name));
+            s.push_str(&format!("{},{i}", r.task.name()));
             for q in Quantity::ALL {
                 s.push_str(&format!(",{}", r.measured.of(q)[i]));
             }
