@@ -29,7 +29,7 @@ pub struct Relation {
 }
 
 /// Epochs to the target, censored runs counted as one more than the epochs run.
-fn epochs_to(o: &RunOutcome, target: f64) -> f64 {
+pub fn epochs_to(o: &RunOutcome, target: f64) -> f64 {
     let e = o.epoch_loss.iter().position(|&l| l <= target);
     e.map_or(o.epoch_loss.len() + 1, |e| e + 1) as f64
 }
