@@ -64,7 +64,8 @@ pub use trace::{Divergence, StepKind, Trace, TraceStep};
 ///
 /// Errors, before any work: a bad hyper-parameter (γ ≤ 0, D < 2 or D > B, r ∉ [0, 1), T = 0,
 /// tol ≤ 0, …), a model without Linear layers, data whose width or row count does not fit,
-/// non-finite base parameters or data, a loss the method cannot use. A run whose objective
+/// non-finite base parameters or data the method reads (LSUV reads only the inputs of its
+/// batch, the first `batch_size` rows), a loss the method cannot use. A run whose objective
 /// turns non-finite stops, says so in [`Trace::diverged`], and returns the last finite
 /// parameters.
 pub fn initialize(

@@ -384,3 +384,54 @@ fn unusable_losses_are_named() {
         .is_ok()
     );
 }
+
+/// LSUV reads the inputs of its batch only (the first `batch_size` rows) and never the
+/// targets: a NaN there is an error naming its flat index, one elsewhere changes nothing.
+#[test]
+fn lsuv_checks_the_rows_it_reads() {
+    let spec = digits_relu();
+    let (x, y) = digits(96);
+    let lsuv = DataDependent::Lsuv(LsuvConfig {
+        batch_size: Some(64),
+        ..LsuvConfig::default()
+    });
+    let clean = initialize(
+        &spec,
+        &base(&spec),
+        Data::new(x.view(), y.view(), Loss::CrossEntropy),
+        &lsuv,
+    )
+    .unwrap();
+    let mut bad = x.clone();
+    bad[(63, 5)] = f32::INFINITY;
+    let err = initialize(
+        &spec,
+        &base(&spec),
+        Data::new(bad.view(), y.view(), Loss::CrossEntropy),
+        &lsuv,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                what: "inputs",
+                index: 4037,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut outside = x.clone();
+    outside[(64, 5)] = f32::NAN;
+    let mut targets = y.clone();
+    targets[(0, 0)] = f32::NAN;
+    let got = initialize(
+        &spec,
+        &base(&spec),
+        Data::new(outside.view(), targets.view(), Loss::CrossEntropy),
+        &lsuv,
+    )
+    .unwrap();
+    assert_eq!(got.0, clean.0);
+}

@@ -1,0 +1,350 @@
+//! LSUV's orthonormal pre-init: an orthonormal basis of the column (or row) space of a
+//! Gaussian matrix, as the official script's `svd_orthonormal` takes (it keeps the SVD's U or
+//! Vᵀ, whichever has the weight's shape; here Q of the QR decomposition, which spans the same
+//! space and is likewise uniformly distributed).
+//!
+//! Q comes from Cholesky QR in f64 on the matrix's n orthonormal-to-be vectors v_1..v_n (the
+//! tall matrix's columns, each of length m, stored contiguously): G = [⟨v_i, v_j⟩],
+//! G = RᵀR (Cholesky, diag R > 0), then q_j = (v_j − Σ_{i<j} R_ij·q_i)·(1/R_jj). The q's Gram
+//! matrix is then checked, and the pass repeated on them while it is off the identity by
+//! more than [`ACCEPT`] (CholeskyQR2: the second pass is orthonormal to rounding whenever the
+//! first Cholesky succeeds); Householder QR (initsift-init's `orthogonalize`) takes over if a
+//! Cholesky meets a non-positive pivot or the check still fails, so the result is always
+//! checked. The work is m·n² multiply-adds in dot products and axpys of length m,
+//! which vectorize; with diag R > 0, Q is the matrix `torch.nn.init.orthogonal_` computes from
+//! the same Gaussian.
+//!
+//! Every loop below runs elementwise or in a fixed order (dot products in [`LANES`]
+//! interleaved partial sums), with no FMA contraction, so the bits do not depend on the ISA.
+
+use initsift_batch::{Isa, isa_dispatch};
+use initsift_init::lanes::counter::{element_key, stream_base};
+use initsift_init::lanes::fastmath::{
+    box_muller_angle_of_hash, box_muller_combine, box_muller_radius_of_ln, ln_finish,
+    ln_reduce_open_unit,
+};
+use initsift_init::orthogonal::orthogonalize;
+
+use super::forward::transpose_into;
+
+/// Salt of the pre-init's Gaussians ("LSUVORTH"), apart from every scheme's stream.
+const SALT: u64 = 0x4C53_5556_4F52_5448;
+
+/// Largest |QᵀQ − I| entry accepted after one Cholesky QR pass (far under f32 rounding).
+const ACCEPT: f64 = 1e-12;
+
+/// Cholesky QR passes at most, before Householder QR takes over.
+const MAX_PASSES: usize = 3;
+
+/// Interleaved partial sums of a dot product.
+const LANES: usize = 8;
+
+/// Writes an orthonormal `rows × cols` matrix (row-major) into `out`: W·Wᵀ = I when rows ≤
+/// cols, Wᵀ·W = I when rows ≥ cols. Its Gaussian is keyed by (`seed`, `offset`), the block's
+/// position in the flat layout, so each tensor of a model gets its own.
+pub(crate) fn orthonormal(
+    isa: Isa,
+    seed: u64,
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    out: &mut [f32],
+) {
+    let (m, n) = (rows.max(cols), rows.min(cols));
+    // The n vectors of length m, one after the other: W's rows when rows < cols, else its
+    // columns (as `orthogonal_`, which transposes only when rows < cols).
+    let mut gaussian = vec![0.0f32; m * n];
+    fill_gaussian(isa, seed, offset, &mut gaussian);
+    let mut q: Vec<f64> = gaussian.iter().map(|&v| f64::from(v)).collect();
+    let vectors: Vec<f32> = if cholesky_qr(isa, &mut q, m, n) {
+        q.iter().map(|&v| v as f32).collect()
+    } else {
+        let mut w = vec![0.0f32; m * n];
+        // Householder QR of the tall m × n matrix whose columns are the vectors.
+        orthogonalize(&transpose(&gaussian, n, m), m, n, 1.0, &mut w);
+        transpose(&w, m, n)
+    };
+    if rows < cols {
+        out.copy_from_slice(&vectors);
+    } else {
+        out.copy_from_slice(&transpose(&vectors, n, m));
+    }
+}
+
+/// `a` (rows × cols, row-major) transposed.
+fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0; a.len()];
+    transpose_into(a, rows, cols, &mut t, rows);
+    t
+}
+
+isa_dispatch! {
+    /// Standard normals, in Box–Muller pairs: pair j from the 64-bit key of position
+    /// `offset + 2j` (radius from its low word, angle from its high word).
+    fn fill_gaussian(seed: u64, offset: usize, out: &mut [f32]) {
+        let base = stream_base(seed, SALT);
+        let mut pairs = out.chunks_exact_mut(2);
+        for (j, pair) in pairs.by_ref().enumerate() {
+            let (z0, z1) = normal_pair(base, offset + 2 * j);
+            pair[0] = z0;
+            pair[1] = z1;
+        }
+        let done = out.len() / 2;
+        if let Some(last) = out.get_mut(2 * done) {
+            *last = normal_pair(base, offset + 2 * done).0;
+        }
+    }
+}
+
+#[inline(always)]
+fn normal_pair(base: u64, position: usize) -> (f32, f32) {
+    let key = element_key(base, position as u64);
+    let (k, s) = ln_reduce_open_unit(key.lo);
+    let r = box_muller_radius_of_ln(ln_finish(k, s));
+    let (sin, cos) = box_muller_angle_of_hash(key.hi);
+    box_muller_combine(r, sin, cos)
+}
+
+/// Replaces the n vectors of length m in `v` (m ≥ n) by an orthonormal basis of their span
+/// (Gram–Schmidt's, i.e. QR's Q with diag R > 0): Cholesky QR passes until |QᵀQ − I| ≤
+/// [`ACCEPT`], at most [`MAX_PASSES`] (one is the rule, two when the vectors are
+/// ill-conditioned).
+/// False (and `v` unspecified) if a Cholesky factorization breaks down or three passes do not
+/// reach it.
+fn cholesky_qr(isa: Isa, v: &mut [f64], m: usize, n: usize) -> bool {
+    let mut g = vec![0.0; n * n];
+    gram(isa, v, m, n, &mut g);
+    for _ in 0..MAX_PASSES {
+        if !qr_pass(isa, v, m, n, &mut g) {
+            return false;
+        }
+        gram(isa, v, m, n, &mut g);
+        if off_identity(&g, n) <= ACCEPT {
+            return true;
+        }
+    }
+    false
+}
+
+/// v ← v·R⁻¹ with R = chol(G), G the vectors' Gram matrix (in `g`). False if the Cholesky
+/// breaks down.
+fn qr_pass(isa: Isa, v: &mut [f64], m: usize, n: usize, g: &mut [f64]) -> bool {
+    if !cholesky(g, n) {
+        return false;
+    }
+    substitute(isa, v, m, n, g);
+    true
+}
+
+/// The largest |G − I| entry of the upper triangle of G.
+fn off_identity(g: &[f64], n: usize) -> f64 {
+    let mut worst = 0.0f64;
+    for i in 0..n {
+        for j in i..n {
+            let e = if i == j {
+                g[i * n + j] - 1.0
+            } else {
+                g[i * n + j]
+            };
+            worst = worst.max(e.abs());
+        }
+    }
+    worst
+}
+
+isa_dispatch! {
+    /// The upper triangle of the Gram matrix G[i, j] = ⟨v_i, v_j⟩.
+    fn gram(v: &[f64], m: usize, n: usize, g: &mut [f64]) {
+        for i in 0..n {
+            let vi = &v[i * m..(i + 1) * m];
+            for j in i..n {
+                g[i * n + j] = dot(vi, &v[j * m..(j + 1) * m]);
+            }
+        }
+    }
+}
+
+/// ⟨a, b⟩ in [`LANES`] interleaved partial sums, added in lane order.
+#[inline(always)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let (mut ca, mut cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    for (x, y) in ca.by_ref().zip(cb.by_ref()) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for (l, (x, y)) in ca.remainder().iter().zip(cb.remainder()).enumerate() {
+        acc[l] += x * y;
+    }
+    acc.iter().sum()
+}
+
+/// In place on the upper triangle: G = RᵀR with R upper and diag R > 0 (right-looking, one
+/// row of R at a time; n³/6 multiply-adds, small beside the m·n² of the rest). False at a
+/// pivot that is not positive.
+fn cholesky(g: &mut [f64], n: usize) -> bool {
+    for i in 0..n {
+        let (done, rest) = g.split_at_mut((i + 1) * n);
+        let row = &mut done[i * n + i..];
+        let pivot = row[0];
+        if !(pivot > 0.0 && pivot.is_finite()) {
+            return false;
+        }
+        let r = pivot.sqrt();
+        row[0] = r;
+        row[1..].iter_mut().for_each(|v| *v /= r);
+        for k in i + 1..n {
+            let rik = row[k - i];
+            let target = &mut rest[(k - i - 1) * n + k..(k - i) * n];
+            for (t, &v) in target.iter_mut().zip(&row[k - i..]) {
+                *t -= rik * v;
+            }
+        }
+    }
+    true
+}
+
+isa_dispatch! {
+    /// q_j = (v_j − Σ_{i<j} R[i, j]·q_i)·(1/R[j, j]) in place, j in order: v ← v·R⁻¹. Runs
+    /// [`LANES`] positions at a time, so each q_j's partial vector stays in registers while
+    /// the q_i stream past.
+    fn substitute(v: &mut [f64], m: usize, n: usize, r: &[f64]) {
+        let mut start = 0;
+        while start < m {
+            if start + LANES <= m {
+                substitute_tile::<LANES>(v, m, n, r, start);
+                start += LANES;
+            } else {
+                substitute_tile::<1>(v, m, n, r, start);
+                start += 1;
+            }
+        }
+    }
+}
+
+/// [`substitute`] on positions `start..start + W`.
+#[inline(always)]
+fn substitute_tile<const W: usize>(v: &mut [f64], m: usize, n: usize, r: &[f64], start: usize) {
+    for j in 0..n {
+        let mut acc: [f64; W] = v[j * m + start..][..W].try_into().expect("a tile");
+        for i in 0..j {
+            let rij = r[i * n + j];
+            let qi: &[f64; W] = v[i * m + start..][..W].try_into().expect("a tile");
+            for (a, &q) in acc.iter_mut().zip(qi) {
+                *a -= rij * q;
+            }
+        }
+        let inverse = 1.0 / r[j * n + j];
+        for (t, &a) in v[j * m + start..][..W].iter_mut().zip(&acc) {
+            *t = a * inverse;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// max |W·Wᵀ − I| (rows ≤ cols) or |Wᵀ·W − I| (rows ≥ cols), in f64.
+    fn defect(w: &[f32], rows: usize, cols: usize) -> f64 {
+        let (m, n) = (rows.max(cols), rows.min(cols));
+        let at = |i: usize, k: usize| -> f64 {
+            // Entry k of orthonormal vector i.
+            f64::from(if rows >= cols {
+                w[k * cols + i]
+            } else {
+                w[i * cols + k]
+            })
+        };
+        let mut worst = 0.0f64;
+        for i in 0..n {
+            for j in 0..n {
+                let dot: f64 = (0..m).map(|k| at(i, k) * at(j, k)).sum();
+                worst = worst.max((dot - if i == j { 1.0 } else { 0.0 }).abs());
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn orthonormal_to_f32_rounding_on_every_shape_and_isa() {
+        for (rows, cols) in [
+            (32, 64),
+            (10, 32),
+            (64, 32),
+            (1, 5),
+            (5, 1),
+            (3, 3),
+            (64, 64),
+            (128, 100),
+        ] {
+            let mut reference = vec![0.0f32; rows * cols];
+            orthonormal(Isa::Portable, 7, 11, rows, cols, &mut reference);
+            let d = defect(&reference, rows, cols);
+            // f32 rounding of unit vectors: about √m·2⁻²⁴ per dot product.
+            assert!(d < 2e-6, "{rows}×{cols}: {d}");
+            for isa in Isa::available() {
+                let mut w = vec![0.0f32; rows * cols];
+                orthonormal(isa, 7, 11, rows, cols, &mut w);
+                assert_eq!(w, reference, "{rows}×{cols} {isa}");
+            }
+        }
+    }
+
+    /// With diag R > 0, Cholesky QR's Q is Householder QR's with the sign fix: the matrix
+    /// `orthogonal_` (initsift-init's `orthogonalize`) makes from the same Gaussian.
+    #[test]
+    fn equals_householder_qr_of_the_same_gaussian() {
+        for (rows, cols) in [(32, 64), (10, 32), (64, 32), (16, 16)] {
+            let (m, n) = (rows.max(cols), rows.min(cols));
+            let mut gaussian = vec![0.0f32; m * n];
+            fill_gaussian(Isa::Portable, 3, 0, &mut gaussian);
+            // The vectors are W's rows (rows < cols) or its columns.
+            let w = if rows < cols {
+                gaussian.clone()
+            } else {
+                transpose(&gaussian, n, m)
+            };
+            let mut householder = vec![0.0f32; rows * cols];
+            orthogonalize(&w, rows, cols, 1.0, &mut householder);
+            let mut ours = vec![0.0f32; rows * cols];
+            orthonormal(Isa::Portable, 3, 0, rows, cols, &mut ours);
+            let worst = ours
+                .iter()
+                .zip(&householder)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "{rows}×{cols}: {worst}");
+        }
+    }
+
+    /// A rank-deficient Gaussian (two equal columns) breaks Cholesky down; Householder QR
+    /// still returns an orthonormal matrix.
+    #[test]
+    fn breakdown_is_detected() {
+        let (m, n) = (6, 3);
+        let mut v: Vec<f64> = (0..m * n).map(|i| ((i * 7 % 11) as f64) - 5.0).collect();
+        v.copy_within(m..2 * m, 2 * m);
+        assert!(!cholesky_qr(Isa::Portable, &mut v, m, n));
+    }
+
+    #[test]
+    fn gaussians_have_mean_zero_and_variance_one() {
+        let n = 1 << 16;
+        let mut z = vec![0.0f32; n];
+        fill_gaussian(Isa::Portable, 1, 0, &mut z);
+        let mean = z.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+        let var = z
+            .iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        // Standard errors: 1/√n for the mean, √(2/n) for the variance; 5 of each.
+        assert!(mean.abs() < 5.0 / (n as f64).sqrt(), "mean {mean}");
+        assert!(
+            (var - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(),
+            "var {var}"
+        );
+    }
+}
