@@ -101,7 +101,7 @@ impl Values {
 }
 
 /// `src` (`rows × cols`, row-major) transposed into the first `rows` columns of `dst`
-/// (`cols × stride`), in 8 × 8 blocks so that reads and writes stay within a few cache lines.
+/// (`cols × stride`): eight rows at a time, each output run of eight written whole.
 pub(crate) fn transpose_into(
     src: &[f32],
     rows: usize,
@@ -110,14 +110,17 @@ pub(crate) fn transpose_into(
     stride: usize,
 ) {
     const BLOCK: usize = 8;
-    for r0 in (0..rows).step_by(BLOCK) {
-        for c0 in (0..cols).step_by(BLOCK) {
-            let c1 = (c0 + BLOCK).min(cols);
-            for r in r0..(r0 + BLOCK).min(rows) {
-                for (c, &v) in (c0..c1).zip(&src[r * cols + c0..r * cols + c1]) {
-                    dst[c * stride + r] = v;
-                }
-            }
+    let full = rows - rows % BLOCK;
+    for r0 in (0..full).step_by(BLOCK) {
+        let block = &src[r0 * cols..(r0 + BLOCK) * cols];
+        for c in 0..cols {
+            let run: [f32; BLOCK] = std::array::from_fn(|k| block[k * cols + c]);
+            dst[c * stride + r0..c * stride + r0 + BLOCK].copy_from_slice(&run);
+        }
+    }
+    for r in full..rows {
+        for (c, &v) in src[r * cols..(r + 1) * cols].iter().enumerate() {
+            dst[c * stride + r] = v;
         }
     }
 }

@@ -50,18 +50,24 @@ pub(crate) fn orthonormal(
     cols: usize,
     out: &mut [f32],
 ) {
-    let (m, n) = (rows.max(cols), rows.min(cols));
-    // The n vectors of length m, one after the other: W's rows when rows < cols, else its
-    // columns (as `orthogonal_`, which transposes only when rows < cols).
-    let mut gaussian = vec![0.0f32; m * n];
+    let mut gaussian = vec![0.0f32; rows * cols];
     fill_gaussian(isa, seed, offset, &mut gaussian);
+    orthonormalize(isa, &gaussian, rows, cols, out);
+}
+
+/// An orthonormal basis of the span of the n = min(rows, cols) vectors of length m =
+/// max(rows, cols) in `gaussian`, one after the other, written as a `rows × cols` matrix: the
+/// vectors are W's rows when rows < cols, else its columns (as `orthogonal_`, which
+/// transposes only when rows < cols).
+fn orthonormalize(isa: Isa, gaussian: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    let (m, n) = (rows.max(cols), rows.min(cols));
     let mut q: Vec<f64> = gaussian.iter().map(|&v| f64::from(v)).collect();
     let vectors: Vec<f32> = if cholesky_qr(isa, &mut q, m, n) {
         q.iter().map(|&v| v as f32).collect()
     } else {
         let mut w = vec![0.0f32; m * n];
         // Householder QR of the tall m × n matrix whose columns are the vectors.
-        orthogonalize(&transpose(&gaussian, n, m), m, n, 1.0, &mut w);
+        orthogonalize(&transpose(gaussian, n, m), m, n, 1.0, &mut w);
         transpose(&w, m, n)
     };
     if rows < cols {
@@ -136,17 +142,15 @@ fn qr_pass(isa: Isa, v: &mut [f64], m: usize, n: usize, g: &mut [f64]) -> bool {
     true
 }
 
-/// The largest |G − I| entry of the upper triangle of G.
+/// The largest |G − I| entry of the upper triangle of G (NaN if any entry is NaN).
 fn off_identity(g: &[f64], n: usize) -> f64 {
     let mut worst = 0.0f64;
     for i in 0..n {
-        for j in i..n {
-            let e = if i == j {
-                g[i * n + j] - 1.0
-            } else {
-                g[i * n + j]
-            };
-            worst = worst.max(e.abs());
+        let row = &g[i * n + i..(i + 1) * n];
+        let off = row[1..].iter().fold(0.0f64, |w, e| w.max(e.abs()));
+        worst = worst.max(off).max((row[0] - 1.0).abs());
+        if row.iter().any(|e| e.is_nan()) {
+            return f64::NAN;
         }
     }
     worst
@@ -193,7 +197,8 @@ fn cholesky(g: &mut [f64], n: usize) -> bool {
         }
         let r = pivot.sqrt();
         row[0] = r;
-        row[1..].iter_mut().for_each(|v| *v /= r);
+        let inverse = 1.0 / r;
+        row[1..].iter_mut().for_each(|v| *v *= inverse);
         for k in i + 1..n {
             let rik = row[k - i];
             let target = &mut rest[(k - i - 1) * n + k..(k - i) * n];
@@ -319,14 +324,20 @@ mod tests {
         }
     }
 
-    /// A rank-deficient Gaussian (two equal columns) breaks Cholesky down; Householder QR
+    /// A zero vector breaks Cholesky down (pivot exactly 0); Householder QR takes over and
     /// still returns an orthonormal matrix.
     #[test]
-    fn breakdown_is_detected() {
-        let (m, n) = (6, 3);
-        let mut v: Vec<f64> = (0..m * n).map(|i| ((i * 7 % 11) as f64) - 5.0).collect();
-        v.copy_within(m..2 * m, 2 * m);
-        assert!(!cholesky_qr(Isa::Portable, &mut v, m, n));
+    fn breakdown_falls_back_to_householder() {
+        let (rows, cols) = (3, 6);
+        let mut v: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 7 % 11) as f32) - 5.0)
+            .collect();
+        v[cols..2 * cols].fill(0.0);
+        let as_f64: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+        assert!(!cholesky_qr(Isa::Portable, &mut as_f64.clone(), cols, rows));
+        let mut w = vec![0.0f32; rows * cols];
+        orthonormalize(Isa::Portable, &v, rows, cols, &mut w);
+        assert!(defect(&w, rows, cols) < 1e-6, "{}", defect(&w, rows, cols));
     }
 
     #[test]
