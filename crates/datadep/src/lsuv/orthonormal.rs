@@ -135,7 +135,7 @@ fn cholesky_qr(isa: Isa, v: &mut [f64], m: usize, n: usize) -> bool {
 /// v ← v·R⁻¹ with R = chol(G), G the vectors' Gram matrix (in `g`). False if the Cholesky
 /// breaks down.
 fn qr_pass(isa: Isa, v: &mut [f64], m: usize, n: usize, g: &mut [f64]) -> bool {
-    if !cholesky(g, n) {
+    if !cholesky(isa, g, n) {
         return false;
     }
     substitute(isa, v, m, n, g);
@@ -157,57 +157,79 @@ fn off_identity(g: &[f64], n: usize) -> f64 {
 }
 
 isa_dispatch! {
-    /// The upper triangle of the Gram matrix G[i, j] = ⟨v_i, v_j⟩.
+    /// The upper triangle of the Gram matrix G[i, j] = ⟨v_i, v_j⟩ (zeros below it), four j's
+    /// at a time so that v_i's chunks are loaded once for four dot products.
     fn gram(v: &[f64], m: usize, n: usize, g: &mut [f64]) {
         for i in 0..n {
             let vi = &v[i * m..(i + 1) * m];
-            for j in i..n {
-                g[i * n + j] = dot(vi, &v[j * m..(j + 1) * m]);
+            g[i * n..i * n + i].fill(0.0);
+            let mut j = i;
+            while j + 4 <= n {
+                let dots = dots::<4>(vi, &v[j * m..(j + 4) * m]);
+                g[i * n + j..i * n + j + 4].copy_from_slice(&dots);
+                j += 4;
+            }
+            for j in j..n {
+                g[i * n + j] = dots::<1>(vi, &v[j * m..(j + 1) * m])[0];
             }
         }
     }
 }
 
-/// ⟨a, b⟩ in [`LANES`] interleaved partial sums, added in lane order.
+/// ⟨a, b_k⟩ for the J vectors b_k of length a.len() laid out one after the other in `b`:
+/// each in [`LANES`] interleaved partial sums, added in lane order.
 #[inline(always)]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let (mut ca, mut cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    for (x, y) in ca.by_ref().zip(cb.by_ref()) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    for (l, (x, y)) in ca.remainder().iter().zip(cb.remainder()).enumerate() {
-        acc[l] += x * y;
-    }
-    acc.iter().sum()
-}
-
-/// In place on the upper triangle: G = RᵀR with R upper and diag R > 0 (right-looking, one
-/// row of R at a time; n³/6 multiply-adds, small beside the m·n² of the rest). False at a
-/// pivot that is not positive.
-fn cholesky(g: &mut [f64], n: usize) -> bool {
-    for i in 0..n {
-        let (done, rest) = g.split_at_mut((i + 1) * n);
-        let row = &mut done[i * n + i..];
-        let pivot = row[0];
-        if !(pivot > 0.0 && pivot.is_finite()) {
-            return false;
-        }
-        let r = pivot.sqrt();
-        row[0] = r;
-        let inverse = 1.0 / r;
-        row[1..].iter_mut().for_each(|v| *v *= inverse);
-        for k in i + 1..n {
-            let rik = row[k - i];
-            let target = &mut rest[(k - i - 1) * n + k..(k - i) * n];
-            for (t, &v) in target.iter_mut().zip(&row[k - i..]) {
-                *t -= rik * v;
+fn dots<const J: usize>(a: &[f64], b: &[f64]) -> [f64; J] {
+    let m = a.len();
+    let mut acc = [[0.0f64; LANES]; J];
+    let full = m - m % LANES;
+    for start in (0..full).step_by(LANES) {
+        let x: &[f64; LANES] = a[start..start + LANES].try_into().expect("a chunk");
+        for (k, acc) in acc.iter_mut().enumerate() {
+            let y: &[f64; LANES] = b[k * m + start..k * m + start + LANES]
+                .try_into()
+                .expect("a chunk");
+            for l in 0..LANES {
+                acc[l] += x[l] * y[l];
             }
         }
     }
-    true
+    for (k, acc) in acc.iter_mut().enumerate() {
+        for (l, (x, y)) in a[full..]
+            .iter()
+            .zip(&b[k * m + full..(k + 1) * m])
+            .enumerate()
+        {
+            acc[l] += x * y;
+        }
+    }
+    acc.map(|lanes| lanes.iter().sum())
+}
+
+isa_dispatch! {
+    /// In place on the upper triangle: G = RᵀR with R upper and diag R > 0 (right-looking, one
+    /// row of R at a time). Each trailing row is updated whole, so every update is a
+    /// full-length loop; what lands below the diagonal is never read. False at a pivot that
+    /// is not positive.
+    fn cholesky(g: &mut [f64], n: usize) -> bool {
+        for i in 0..n {
+            let (done, rest) = g.split_at_mut((i + 1) * n);
+            let row = &mut done[i * n..];
+            let pivot = row[i];
+            if !(pivot > 0.0 && pivot.is_finite()) {
+                return false;
+            }
+            let r = pivot.sqrt();
+            row[i] = r;
+            let inverse = 1.0 / r;
+            row[i + 1..].iter_mut().for_each(|v| *v *= inverse);
+            for (k, target) in rest.chunks_exact_mut(n).enumerate() {
+                let rik = row[i + 1 + k];
+                target.iter_mut().zip(row.iter()).for_each(|(t, &v)| *t -= rik * v);
+            }
+        }
+        true
+    }
 }
 
 isa_dispatch! {
