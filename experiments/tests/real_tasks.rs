@@ -286,3 +286,36 @@ fn unreached_targets_are_censored() {
     let t = experiments::real::metrics::ToTarget::of(&runs, -1.0);
     assert_eq!((t.reached, t.median_epochs, t.runs), (0, None, 1));
 }
+
+/// The seam's held-out curve has one point per epoch and ends at the final held-out metric:
+/// test accuracy for a classifier, test MSE (turned back from the trainer's R²) for regression.
+#[test]
+fn held_out_curves_end_at_the_final_metric() {
+    use experiments::real::train::HeldOut;
+    let setup = Setup {
+        optimizer: OptimizerConfig::adam(1e-2),
+        batch_size: 16,
+        epochs: 6,
+        order_seed: 4,
+    };
+    for (task, arch) in [("iris", "4-8-3"), ("diabetes", "10-8-1")] {
+        let p = Task::from_name(task).unwrap().load(3).unwrap();
+        let spec = ModelSpec::mlp(arch, Activation::Relu).unwrap();
+        let stream = Stream::new(&spec, &InitPlan::torch_default(&spec), 2).unwrap();
+        let inits: Vec<Vec<f32>> = (0..3).map(|i| stream.candidate(i)).collect();
+        for o in train_runs(&p, &spec, &setup, &inits).unwrap() {
+            assert_eq!(o.held_out_curve.len(), 6, "{task}");
+            assert_eq!(o.epoch_loss.len(), 6, "{task}");
+            let last = *o.held_out_curve.last().unwrap();
+            match o.held_out {
+                HeldOut::Accuracy(a) => assert_eq!(last, a, "{task}"),
+                HeldOut::Mse { mse, .. } => {
+                    assert!(
+                        (last - mse).abs() <= 1e-12 * mse.max(1.0),
+                        "{last} vs {mse}"
+                    )
+                }
+            }
+        }
+    }
+}

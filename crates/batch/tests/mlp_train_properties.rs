@@ -332,3 +332,97 @@ fn bad_input_is_an_error_naming_the_value() {
     let e = trainer.train_stream(&other, 0, 3).unwrap_err().to_string();
     assert!(e.contains(&spec.param_len().to_string()), "{e}");
 }
+
+/// The outputs of a ReLU MLP at `theta` (state_dict layout) on `x`, in f64.
+fn relu_mlp_outputs(widths: &[usize], theta: &[f32], x: &Array2<f32>) -> Array2<f64> {
+    let mut a = x.mapv(f64::from);
+    let mut at = 0;
+    for (l, w) in widths.windows(2).enumerate() {
+        let (fan_in, fan_out) = (w[0], w[1]);
+        let weight = Array2::from_shape_fn((fan_out, fan_in), |(o, i)| {
+            f64::from(theta[at + o * fan_in + i])
+        });
+        at += fan_in * fan_out;
+        let bias = Array1::from_shape_fn(fan_out, |o| f64::from(theta[at + o]));
+        at += fan_out;
+        a = a.dot(&weight.t()) + &bias;
+        if l + 2 < widths.len() {
+            a.mapv_inplace(|v| v.max(0.0));
+        }
+    }
+    a
+}
+
+/// Arrays train exactly as the `Dataset` holding them; an autoencoder (targets = inputs, 64
+/// outputs) gets its test MSE over all outputs and R² = 1 − MSE / Var(y), the variance over
+/// all outputs with one grand mean; misshapen arrays are errors naming their shape.
+#[test]
+fn arrays_train_as_datasets_and_multi_output_r2_spans_all_outputs() {
+    let (train, test) = digits_splits(300);
+    let spec = ModelSpec::mlp("64-8-10", Activation::Relu).expect("spec");
+    let mut config =
+        MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::CrossEntropy, stop(4))
+            .minibatch(32, 3);
+    config.curves = true;
+    let init = inits(&spec, 5);
+    let from_data = MlpTrainer::new(&spec, &train, Some(&test), config.clone())
+        .expect("trainer")
+        .train(5, &init)
+        .expect("train");
+    let (y_train, y_test) = (train.one_hot().unwrap(), test.one_hot().unwrap());
+    let from_arrays = MlpTrainer::from_arrays(
+        &spec,
+        "digits",
+        (train.features().view(), y_train.view()),
+        Some((test.features().view(), y_test.view())),
+        config,
+    )
+    .expect("trainer")
+    .train(5, &init)
+    .expect("train");
+    assert_eq!(from_arrays, from_data);
+
+    let widths = [64, 8, 64];
+    let auto = ModelSpec::mlp("64-8-64", Activation::Relu).expect("spec");
+    let config = MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::Mse, stop(3));
+    let (x, xt) = (train.features(), test.features());
+    let trainer = MlpTrainer::from_arrays(
+        &auto,
+        "digits-auto",
+        (x.view(), x.view()),
+        Some((xt.view(), xt.view())),
+        config,
+    )
+    .expect("trainer");
+    let report = trainer.train(3, &inits(&auto, 3)).expect("train");
+    let p = auto.param_len();
+    let xt64 = xt.mapv(f64::from);
+    let mean = xt64.mean().unwrap();
+    let var = xt64.mapv(|v| (v - mean).powi(2)).mean().unwrap();
+    for (r, out) in report.outcomes.iter().enumerate() {
+        let theta = &report.final_params[r * p..(r + 1) * p];
+        let recon = relu_mlp_outputs(&widths, theta, xt);
+        let mse = (&recon - &xt64).mapv(|v| v * v).mean().unwrap();
+        let Some(HeldOut::Regression { mse: m, r2 }) = out.held_out else {
+            panic!("regression metrics expected: {:?}", out.held_out)
+        };
+        // f32 sums of 4 800 squared errors: relative rounding ≈ √n·ε ≈ 1e-5.
+        assert!((m - mse).abs() <= 1e-4 * mse, "run {r}: {m} vs {mse}");
+        assert!((r2 - (1.0 - m / var)).abs() <= 1e-9, "run {r}: {r2}");
+    }
+
+    let short = x.slice(ndarray::s![..10, ..]);
+    let e = MlpTrainer::from_arrays(
+        &auto,
+        "digits-auto",
+        (x.view(), short.view()),
+        None,
+        MlpTrainConfig::full_batch(OptimizerConfig::adam(1e-2), Loss::Mse, stop(3)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("digits-auto") && e.contains("10 × 64") && e.contains(&x.nrows().to_string()),
+        "{e}"
+    );
+}

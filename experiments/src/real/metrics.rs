@@ -178,6 +178,7 @@ mod tests {
             epoch_loss: curve.to_vec(),
             final_loss: *curve.last().unwrap(),
             held_out: HeldOut::Accuracy(0.5),
+            held_out_curve: vec![0.5; curve.len()],
             seconds: 0.0,
         }
     }

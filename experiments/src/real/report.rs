@@ -334,8 +334,9 @@ pub fn method_md(epochs: usize, rank_candidates: usize) -> String {
          an arm draws from its own seeded stream: `random` takes the stream's first candidate; `best_of_K` \
          the lowest initial loss of K; `bottom_10pct_of_100` a uniform pick among the best 10 % of 100. \
          Candidates are scored by the batched MLP scorer (`scorer_for`) on the whole training set \
-         (`full`) or on a seeded 128- or 256-row subset of it. Training runs on the engine `Trainer` \
-         through one seam (`experiments::real::train::train_runs`).\n\n\
+         (`full`) or on a seeded 128- or 256-row subset of it. Training runs on the batched MLP \
+         trainer (`initsift_batch::mlp_train`, whose slow twin is the engine `Trainer`) through one seam \
+         (`experiments::real::train::train_runs`).\n\n\
          - **Train loss after epoch e** is the epoch training loss both trainers record: the \
          size-weighted mean of the minibatch losses during epoch e at their pre-step parameters. \
          \"final\" is the loss on the whole training set at the final parameters.\n\

@@ -1,12 +1,13 @@
 //! The one training seam: [`train_runs`] trains many runs of one model from given inits and
-//! returns what the study measures of each. It runs the engine `Trainer` (one run per rayon
-//! task); the batched MLP trainer of initsift-batch replaces it here and nowhere else.
+//! returns what the study measures of each. It runs the batched MLP trainer of initsift-batch
+//! (`mlp_train`), whose slow twin is the engine `Trainer` (held to it run by run in
+//! initsift-batch's tests).
 
 use std::time::Instant;
 
-use anyhow::Result;
-use initsift_nn::{Loss, ModelSpec, OptimizerConfig, StopRules, TrainConfig, Trainer};
-use rayon::prelude::*;
+use anyhow::{Context, Result, bail};
+use initsift_batch::mlp_train::{self, MlpTrainConfig, MlpTrainer};
+use initsift_nn::{ModelSpec, OptimizerConfig, StopRules};
 
 use super::task::Problem;
 
@@ -49,12 +50,17 @@ pub struct RunOutcome {
     pub final_loss: f64,
     /// On the test split, at the final parameters.
     pub held_out: HeldOut,
-    /// Wall-clock seconds of this run's training.
+    /// The held-out metric after every epoch: test accuracy (classification) or test MSE
+    /// (regression, reconstruction); its last entry is `held_out`'s accuracy or MSE.
+    pub held_out_curve: Vec<f64>,
+    /// This run's share of the batch's wall-clock training seconds (the batch's time over its
+    /// runs: runs train together, so no run has a time of its own).
     pub seconds: f64,
 }
 
-/// Trains `spec` on `problem` from each init in `inits` (run order kept; the same bits on any
-/// thread count: runs are independent and share only the minibatch order).
+/// Trains `spec` on `problem` from each init in `inits`, all together on the batched trainer
+/// (run order kept; the same bits on any thread count: a run's arithmetic depends only on its
+/// init and the minibatch order, which all runs share).
 pub fn train_runs(
     problem: &Problem,
     spec: &ModelSpec,
@@ -62,50 +68,74 @@ pub fn train_runs(
     inits: &[Vec<f32>],
 ) -> Result<Vec<RunOutcome>> {
     problem.check_spec(spec)?;
-    let config = TrainConfig {
-        batch_size: Some(setup.batch_size),
-        shuffle_seed: setup.order_seed,
-        record_curve: true,
-        ..TrainConfig::full_batch(
-            setup.optimizer,
-            problem.loss,
-            StopRules {
-                max_epochs: setup.epochs,
-                loss_below: None,
-                plateau: None,
-            },
-        )
+    if inits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stop = StopRules {
+        max_epochs: setup.epochs,
+        loss_below: None,
+        plateau: None,
     };
-    let train = Trainer::new(spec, problem.x_train.view(), problem.y_train.view(), config)?;
-    let test = Trainer::new(spec, problem.x_test.view(), problem.y_test.view(), config)?;
+    let config = MlpTrainConfig {
+        curves: true,
+        ..MlpTrainConfig::full_batch(setup.optimizer, problem.loss, stop)
+            .minibatch(setup.batch_size, setup.order_seed)
+    };
+    let trainer = MlpTrainer::from_arrays(
+        spec,
+        problem.task.name,
+        (problem.x_train.view(), problem.y_train.view()),
+        Some((problem.x_test.view(), problem.y_test.view())),
+        config,
+    )?;
+    let per_run = spec.param_len();
+    if let Some((r, p)) = inits.iter().enumerate().find(|(_, p)| p.len() != per_run) {
+        bail!(
+            "init of run {r} has {} values; {} has {per_run} parameters",
+            p.len(),
+            spec.name()
+        );
+    }
+    let t0 = Instant::now();
+    let report = trainer.train_with(inits.len(), |r, out| out.copy_from_slice(&inits[r]))?;
+    let seconds = t0.elapsed().as_secs_f64() / inits.len() as f64;
     let y_var = variance(problem.y_test.iter().copied());
     let classification = problem.is_classification();
-    inits
-        .par_iter()
-        .map_init(
-            || (train.clone(), test.clone()),
-            |(train, test), init| {
-                let t0 = Instant::now();
-                let out = train.train(init)?;
-                let (test_loss, test_acc) = test.evaluate(&out.params)?;
-                let held_out = if classification {
-                    HeldOut::Accuracy(test_acc)
-                } else {
-                    debug_assert_eq!(problem.loss, Loss::Mse);
-                    HeldOut::Mse {
-                        mse: test_loss,
-                        r2: 1.0 - test_loss / y_var,
-                    }
-                };
-                Ok(RunOutcome {
-                    initial_loss: out.initial_loss,
-                    epoch_loss: out.curve,
-                    final_loss: out.final_loss,
-                    held_out,
-                    seconds: t0.elapsed().as_secs_f64(),
-                })
-            },
-        )
+    report
+        .outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(r, o)| {
+            let ctx = || format!("run {r}: the batched trainer");
+            let held = o
+                .held_out
+                .context("no held-out metrics")
+                .with_context(ctx)?;
+            let curves = o.curves.context("no curves").with_context(ctx)?;
+            let (held_out, held_out_curve) = match (held, classification) {
+                (mlp_train::HeldOut::Classification { accuracy, .. }, true) => {
+                    (HeldOut::Accuracy(accuracy), curves.held_out)
+                }
+                // The curve holds R² = 1 − MSE / Var(y_test); turned back into MSE.
+                (mlp_train::HeldOut::Regression { mse, r2 }, false) => (
+                    HeldOut::Mse { mse, r2 },
+                    curves
+                        .held_out
+                        .iter()
+                        .map(|r2| (1.0 - r2) * y_var)
+                        .collect(),
+                ),
+                (h, _) => bail!("run {r}: held-out metrics {h:?} do not fit the task"),
+            };
+            Ok(RunOutcome {
+                initial_loss: o.initial_loss,
+                epoch_loss: curves.train_loss,
+                final_loss: o.final_loss,
+                held_out,
+                held_out_curve,
+                seconds,
+            })
+        })
         .collect()
 }
 

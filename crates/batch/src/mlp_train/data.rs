@@ -93,6 +93,60 @@ pub(crate) fn prepare(
     })
 }
 
+/// Inputs and a target matrix given as arrays (rows × features, rows × outputs), e.g. an
+/// autoencoder's, whose targets are its inputs. Under MSE, R²'s denominator is taken over all
+/// outputs with one grand mean (R² = 1 − MSE / Var(y)); for one output that is the usual R².
+pub(crate) fn prepare_arrays(
+    spec: &ModelSpec,
+    loss: Loss,
+    name: &str,
+    x: ArrayView2<'_, f32>,
+    y: ArrayView2<'_, f32>,
+    role: &'static str,
+) -> MlpTrainResult<Prepared> {
+    let data = name.to_string();
+    if x.ncols() != spec.input_dim() {
+        return Err(MlpTrainError::DataWidth {
+            model: spec.name().to_string(),
+            data,
+            expected: spec.input_dim(),
+            actual: x.ncols(),
+        });
+    }
+    if x.nrows() == 0 {
+        return Err(MlpTrainError::EmptyData { data, role });
+    }
+    let bad = |reason: String| MlpTrainError::Targets {
+        data: data.clone(),
+        loss,
+        model: spec.name().to_string(),
+        reason,
+    };
+    if y.dim() != (x.nrows(), spec.output_dim()) {
+        return Err(bad(format!(
+            "a {} × {} target matrix for {} rows and {} outputs",
+            y.nrows(),
+            y.ncols(),
+            x.nrows(),
+            spec.output_dim()
+        )));
+    }
+    check_finite(name, "feature", x)?;
+    check_finite(name, "target", y)?;
+    let total_squares = (loss == Loss::Mse).then(|| {
+        let n = y.len() as f64;
+        let mean = y.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let squares: f64 = y.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum();
+        squares / y.ncols() as f64
+    });
+    Ok(Prepared {
+        name: data,
+        x: x.as_standard_layout().into_owned(),
+        y: y.as_standard_layout().into_owned(),
+        total_squares,
+    })
+}
+
 fn check_finite(data: &str, what: &'static str, a: ArrayView2<'_, f32>) -> MlpTrainResult<()> {
     match a.indexed_iter().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),

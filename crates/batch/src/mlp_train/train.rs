@@ -4,11 +4,12 @@ use initsift_data::Dataset;
 use initsift_init::Stream;
 use initsift_init::select::{Score, ScoreError, Scorer};
 use initsift_nn::{Loss, ModelSpec, StopReason};
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use super::batch::{Batch, RunRecord};
 use super::config::{MinibatchOrder, MlpTrainConfig};
-use super::data::{Prepared, prepare};
+use super::data::{Prepared, prepare, prepare_arrays};
 use super::error::{MlpTrainError, MlpTrainResult};
 use super::kernel::{Net, TILE_ROWS};
 use super::outcome::{HeldOut, MlpRunOutcome, MlpTrainReport};
@@ -49,15 +50,42 @@ impl MlpTrainer {
         test: Option<&Dataset>,
         config: MlpTrainConfig,
     ) -> MlpTrainResult<Self> {
+        let train = prepare(spec, config.loss, train, "training")?;
+        let test = test
+            .map(|t| prepare(spec, config.loss, t, "test"))
+            .transpose()?;
+        Self::from_prepared(spec, train, test, config)
+    }
+
+    /// A trainer on inputs and target matrices given as arrays, `(x, y)` with rows × features
+    /// and rows × outputs, named `name` in errors: for targets a `Dataset` cannot hold, such
+    /// as an autoencoder's (its inputs). Under MSE the held-out R² is 1 − MSE / Var(y), the
+    /// variance over all outputs with one grand mean.
+    pub fn from_arrays(
+        spec: &ModelSpec,
+        name: &str,
+        train: (ArrayView2<'_, f32>, ArrayView2<'_, f32>),
+        test: Option<(ArrayView2<'_, f32>, ArrayView2<'_, f32>)>,
+        config: MlpTrainConfig,
+    ) -> MlpTrainResult<Self> {
+        let train = prepare_arrays(spec, config.loss, name, train.0, train.1, "training")?;
+        let test = test
+            .map(|(x, y)| prepare_arrays(spec, config.loss, name, x, y, "test"))
+            .transpose()?;
+        Self::from_prepared(spec, train, test, config)
+    }
+
+    fn from_prepared(
+        spec: &ModelSpec,
+        train: Prepared,
+        test: Option<Prepared>,
+        config: MlpTrainConfig,
+    ) -> MlpTrainResult<Self> {
         config.optimizer.validate()?;
         let net = Net::new(spec).ok_or_else(|| MlpTrainError::UnsupportedModel {
             model: spec.name().to_string(),
             reason: "the batched trainer needs a Linear first layer".into(),
         })?;
-        let train = prepare(spec, config.loss, train, "training")?;
-        let test = test
-            .map(|t| prepare(spec, config.loss, t, "test"))
-            .transpose()?;
         if test.is_none() && config.targets.held_out_at_least.is_some() {
             return Err(MlpTrainError::NoTestSplit {
                 what: "the held-out target (targets.held_out_at_least)",
