@@ -73,7 +73,7 @@ fn orthonormalize(isa: Isa, gaussian: &[f32], rows: usize, cols: usize, out: &mu
     if rows < cols {
         out.copy_from_slice(&vectors);
     } else {
-        out.copy_from_slice(&transpose(&vectors, n, m));
+        transpose_into(&vectors, n, m, out, n);
     }
 }
 
@@ -85,19 +85,20 @@ fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 }
 
 isa_dispatch! {
-    /// Standard normals, in Box–Muller pairs: pair j from the 64-bit key of position
-    /// `offset + 2j` (radius from its low word, angle from its high word).
+    /// Standard normals from Box–Muller pairs: pair j, from the 64-bit key of position
+    /// `offset + 2j` (radius from its low word, angle from its high word), fills entries j and
+    /// len/2 + j, so both halves are written in contiguous runs; an odd length's last entry
+    /// takes the first value of pair len/2.
     fn fill_gaussian(seed: u64, offset: usize, out: &mut [f32]) {
         let base = stream_base(seed, SALT);
-        let mut pairs = out.chunks_exact_mut(2);
-        for (j, pair) in pairs.by_ref().enumerate() {
-            let (z0, z1) = normal_pair(base, offset + 2 * j);
-            pair[0] = z0;
-            pair[1] = z1;
+        let half = out.len() / 2;
+        let (first, rest) = out.split_at_mut(half);
+        let (second, tail) = rest.split_at_mut(half);
+        for (j, (a, b)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
+            (*a, *b) = normal_pair(base, offset + 2 * j);
         }
-        let done = out.len() / 2;
-        if let Some(last) = out.get_mut(2 * done) {
-            *last = normal_pair(base, offset + 2 * done).0;
+        if let Some(last) = tail.first_mut() {
+            *last = normal_pair(base, offset + 2 * half).0;
         }
     }
 }
