@@ -4,7 +4,8 @@
 //! LSUV, GradInit, NIO (GradCosine) or MetaInit, chosen by one serde config,
 //! [`DataDependent`], on any [`ModelSpec`] MLP and any loss of initsift-nn. Second
 //! derivatives (and MetaInit's third) come from the engine's symbolic grad; nothing is
-//! differenced numerically. The methods evaluate in f64 and return f32 parameters in the
+//! differenced numerically. The methods evaluate in f64 (LSUV's forward pass in f32, as the
+//! official script's float blobs; its variances in f64) and return f32 parameters in the
 //! spec's flat (state_dict) layout.
 //!
 //! Each method follows its official code where paper and code differ: NIO

@@ -17,7 +17,7 @@ use crate::config::{LsuvConfig, batch_rows};
 use crate::error::Result;
 use crate::problem::{Problem, finite_rows};
 use crate::trace::{Recorder, StepKind, Trace};
-use forward::{Values, variance};
+use forward::{Moments, Values, variance};
 
 /// Runs LSUV on the first B rows of the data (the only data it reads, and checks).
 ///
@@ -53,38 +53,63 @@ fn run_on(isa: Isa, p: &Problem, c: &LsuvConfig) -> Result<(Vec<f64>, Trace)> {
                     .map(|(_, n)| theta[n.range()].to_vec());
                 let w: Vec<f32> = theta[weight.range()].iter().map(|&v| v as f32).collect();
                 h = h.product(isa, &w, weight.rows);
-                let moments = h.moments(isa);
-                let mut scale = 1.0;
-                for iteration in 0..=c.max_iterations {
-                    let v = variance(&moments, bias.as_deref(), scale, b);
-                    if !v.is_finite() || v == 0.0 {
-                        rescale(&mut theta[weight.range()], scale);
-                        rec.diverged("output variance");
-                        return Ok((theta, rec.finish()));
-                    }
-                    let done = (v - 1.0).abs() <= c.tol || iteration == c.max_iterations;
-                    if !done {
-                        scale /= v.sqrt();
-                        tracker.set(k, scale);
-                    }
-                    rec.step(
-                        StepKind::Rescale {
-                            layer: weight.layer,
-                        },
-                        Some(v),
-                        None,
-                        tracker.scales.clone(),
-                    );
-                    if done {
-                        break;
-                    }
-                }
+                let fit = LayerFit {
+                    moments: h.moments(isa),
+                    bias: bias.as_deref(),
+                    rows: b,
+                    tensor: k,
+                    layer: weight.layer,
+                };
+                let (scale, finite) = fit.run(c, &mut tracker, &mut rec);
                 rescale(&mut theta[weight.range()], scale);
+                if !finite {
+                    rec.diverged("output variance");
+                    return Ok((theta, rec.finish()));
+                }
                 h.affine(isa, scale, bias.as_deref());
             }
         }
     }
     Ok((theta, rec.finish()))
+}
+
+/// One Linear layer's output on the batch, as LSUV rescales it.
+struct LayerFit<'a> {
+    /// Per-feature moments of A = h·Wᵀ.
+    moments: Vec<Moments>,
+    bias: Option<&'a [f64]>,
+    /// Rows of the batch.
+    rows: usize,
+    /// The weight's index in the layout.
+    tensor: usize,
+    /// The layer's index in the spec.
+    layer: usize,
+}
+
+impl LayerFit<'_> {
+    /// The iterations: measure v = Var(c·A + b), stop when |v − 1| ≤ tol or at the last
+    /// iteration, else c ← c/√v; one trace step each. Returns c, and false if a variance was
+    /// not finite or 0 (the run stops there, with c as it was).
+    fn run(&self, c: &LsuvConfig, tracker: &mut Scales, rec: &mut Recorder) -> (f64, bool) {
+        let mut scale = 1.0;
+        for iteration in 0..=c.max_iterations {
+            let v = variance(&self.moments, self.bias, scale, self.rows);
+            if !v.is_finite() || v == 0.0 {
+                return (scale, false);
+            }
+            let done = (v - 1.0).abs() <= c.tol || iteration == c.max_iterations;
+            if !done {
+                scale /= v.sqrt();
+                tracker.set(self.tensor, scale);
+            }
+            let kind = StepKind::Rescale { layer: self.layer };
+            rec.step(kind, Some(v), None, tracker.scales.clone());
+            if done {
+                break;
+            }
+        }
+        (scale, true)
+    }
 }
 
 /// W ← c·W, once per layer (the iterations only track c).
