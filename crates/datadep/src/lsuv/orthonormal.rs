@@ -235,12 +235,15 @@ isa_dispatch! {
 
 isa_dispatch! {
     /// q_j = (v_j − Σ_{i<j} R[i, j]·q_i)·(1/R[j, j]) in place, j in order: v ← v·R⁻¹. Runs
-    /// [`LANES`] positions at a time, so each q_j's partial vector stays in registers while
-    /// the q_i stream past.
+    /// 4·[`LANES`] positions at a time (then [`LANES`], then one), so each q_j's partial
+    /// vector stays in registers while the q_i stream past, in four independent chains.
     fn substitute(v: &mut [f64], m: usize, n: usize, r: &[f64]) {
         let mut start = 0;
         while start < m {
-            if start + LANES <= m {
+            if start + 4 * LANES <= m {
+                substitute_tile::<{ 4 * LANES }>(v, m, n, r, start);
+                start += 4 * LANES;
+            } else if start + LANES <= m {
                 substitute_tile::<LANES>(v, m, n, r, start);
                 start += LANES;
             } else {
