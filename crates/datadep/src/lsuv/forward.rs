@@ -2,8 +2,8 @@
 //! are `[width × stride]`, one row per feature and one column per data row (the batch's rows
 //! padded with zeros to a whole number of [`TILE`]s), so every loop runs along contiguous
 //! rows and vectorizes. Sums run in a fixed order (products over inputs in order, means and
-//! variances in [`LANES`] interleaved f64 partial sums), never FMA-contracted, so the bits do
-//! not depend on the ISA.
+//! variances in [`LANES`] interleaved f64 partial sums added by [`tree_sum`]), never
+//! FMA-contracted, so the bits do not depend on the ISA.
 
 use initsift_batch::mlp::activate;
 use initsift_batch::{Isa, isa_dispatch};
@@ -12,8 +12,8 @@ use ndarray::ArrayView2;
 
 /// Columns per product tile: its accumulators stay in registers over the inputs.
 const TILE: usize = 32;
-/// Interleaved partial sums of the moments.
-const LANES: usize = 8;
+/// Interleaved partial sums of a sum in f64 (the moments here, dot products in the pre-init).
+pub(crate) const LANES: usize = 8;
 
 /// One layer's values on the batch, feature-major.
 pub(crate) struct Values {
@@ -128,7 +128,7 @@ pub(crate) fn transpose_into(
 /// Population variance, over every element of the batch, of the layer output `c·A + b` from
 /// A's per-feature moments: with m_f = c·mean_f + b_f and m̄ their average,
 /// (c²·Σ squares_f + rows·Σ (m_f − m̄)²) / (rows·width) (the law of total variance; no
-/// cancellation, unlike E[z²] − E[z]²).
+/// cancellation, unlike the mean of z² minus the squared mean).
 pub(crate) fn variance(moments: &[Moments], bias: Option<&[f64]>, c: f64, rows: usize) -> f64 {
     let mean = |f: usize| c * moments[f].mean + bias.map_or(0.0, |b| b[f]);
     let width = moments.len();
@@ -197,7 +197,7 @@ isa_dispatch! {
     }
 }
 
-/// Σ f(v) over `row` in f64: [`LANES`] interleaved partial sums, then added in lane order.
+/// Σ f(v) over `row` in f64: [`LANES`] interleaved partial sums, then [`tree_sum`].
 #[inline(always)]
 fn lane_sum(row: &[f32], f: impl Fn(f64) -> f64) -> f64 {
     let mut acc = [0.0f64; LANES];
@@ -210,7 +210,22 @@ fn lane_sum(row: &[f32], f: impl Fn(f64) -> f64) -> f64 {
     for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
         *a += f(f64::from(v));
     }
-    acc.iter().sum()
+    tree_sum(acc)
+}
+
+/// The [`LANES`] partial sums added pairwise, halves first: a fixed order whose dependency
+/// chain is log₂ LANES additions long.
+#[inline(always)]
+pub(crate) fn tree_sum(mut lanes: [f64; LANES]) -> f64 {
+    const { assert!(LANES.is_power_of_two()) };
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            lanes[l] += lanes[l + width];
+        }
+    }
+    lanes[0]
 }
 
 isa_dispatch! {

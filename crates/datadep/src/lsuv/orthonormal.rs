@@ -15,7 +15,7 @@
 //! the same Gaussian.
 //!
 //! Every loop below runs elementwise or in a fixed order (dot products in [`LANES`]
-//! interleaved partial sums), with no FMA contraction, so the bits do not depend on the ISA.
+//! interleaved partial sums added by [`tree_sum`]), with no FMA contraction, so the bits do not depend on the ISA.
 
 use initsift_batch::{Isa, isa_dispatch};
 use initsift_init::lanes::counter::{element_key, stream_base};
@@ -25,7 +25,7 @@ use initsift_init::lanes::fastmath::{
 };
 use initsift_init::orthogonal::orthogonalize;
 
-use super::forward::transpose_into;
+use super::forward::{LANES, transpose_into, tree_sum};
 
 /// Salt of the pre-init's Gaussians ("LSUVORTH"), apart from every scheme's stream.
 const SALT: u64 = 0x4C53_5556_4F52_5448;
@@ -35,9 +35,6 @@ const ACCEPT: f64 = 1e-12;
 
 /// Cholesky QR passes at most, before Householder QR takes over.
 const MAX_PASSES: usize = 3;
-
-/// Interleaved partial sums of a dot product.
-const LANES: usize = 8;
 
 /// Writes an orthonormal `rows × cols` matrix (row-major) into `out`: W·Wᵀ = I when rows ≤
 /// cols, Wᵀ·W = I when rows ≥ cols. Its Gaussian is keyed by (`seed`, `offset`), the block's
@@ -178,7 +175,7 @@ isa_dispatch! {
 }
 
 /// ⟨a, b_k⟩ for the J vectors b_k of length a.len() laid out one after the other in `b`:
-/// each in [`LANES`] interleaved partial sums, added in lane order.
+/// each in [`LANES`] interleaved partial sums, then [`tree_sum`].
 #[inline(always)]
 fn dots<const J: usize>(a: &[f64], b: &[f64]) -> [f64; J] {
     let m = a.len();
@@ -204,7 +201,7 @@ fn dots<const J: usize>(a: &[f64], b: &[f64]) -> [f64; J] {
             acc[l] += x * y;
         }
     }
-    acc.map(|lanes| lanes.iter().sum())
+    acc.map(tree_sum)
 }
 
 isa_dispatch! {
