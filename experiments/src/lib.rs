@@ -14,6 +14,7 @@ pub mod cost_report;
 pub mod driver;
 pub mod grid;
 pub mod grid_report;
+pub mod leaderboard;
 pub mod plot;
 pub mod real;
 pub mod report;

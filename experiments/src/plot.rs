@@ -1,6 +1,7 @@
 //! SVG figures for the reports (plotters' SVG backend: no system libraries, text as `<text>`).
 
 use anyhow::{Result, anyhow};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::stats::Spread;
@@ -113,6 +114,22 @@ pub fn rates_vs_threshold(
     )
 }
 
+/// The series' legend in the lower right corner, on a translucent white box.
+fn lower_right_legend<'a, 'b>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<()>
+where
+    'b: 'a,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 /// Points with 95 % intervals per series (offset slightly in x so they do not overlap) and
 /// horizontal reference lines, on the given axes `(x, y)` and ranges `(x, y)`; the y range
 /// widens to hold every interval and reference.
@@ -179,13 +196,7 @@ pub fn interval_chart(
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        lower_right_legend(&mut chart)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -212,14 +223,7 @@ pub fn epochs_per_arm(title: &str, arms: &[(String, Spread)], max_epochs: f64) -
             .configure_mesh()
             .x_desc("epochs completed (p10, p25, median, p75, max)")
             .y_labels(arms.len())
-            .y_label_formatter(&|y| {
-                let i = y.round();
-                if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                    names[i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| row_label(&names, *y))
             .draw()
             .map_err(err)?;
         for (i, (_, s)) in arms.iter().enumerate() {
@@ -242,6 +246,99 @@ pub fn epochs_per_arm(title: &str, arms: &[(String, Spread)], max_epochs: f64) -
                     RED.stroke_width(3),
                 )))
                 .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// The name of row `y` of a chart with one row per name at y = 0, 1, … (blank between rows).
+fn row_label(names: &[String], y: f64) -> String {
+    let i = y.round();
+    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+        names[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// One row per `(name, estimate, (lo, hi))`, top to bottom in the order given: the estimate as
+/// a dot and its 95 % interval as a bar, with a vertical line at `reference` (e.g. a
+/// baseline's estimate). Non-finite rows are left blank.
+pub fn intervals_by_row(
+    title: &str,
+    x_desc: &str,
+    rows: &[(String, f64, (f64, f64))],
+    reference: Option<(&str, f64)>,
+) -> Result<String> {
+    let finite: Vec<f64> = rows
+        .iter()
+        .flat_map(|(_, m, (lo, hi))| [*m, *lo, *hi])
+        .chain(reference.map(|r| r.1))
+        .filter(|v| v.is_finite())
+        .collect();
+    let (x0, x1) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (x0, x1) = if x0.is_finite() && x1 > x0 {
+        let pad = (x1 - x0) * 0.05;
+        (x0 - pad, x1 + pad)
+    } else if x0.is_finite() {
+        (x0 - 0.5, x0 + 0.5)
+    } else {
+        (0.0, 1.0)
+    };
+    let n = rows.len();
+    // Row k is drawn at y = n − 1 − k so the first row is on top.
+    let names: Vec<String> = rows.iter().rev().map(|r| r.0.clone()).collect();
+    let mut svg = String::new();
+    {
+        let height = 120 + 30 * n as u32;
+        let root = SVGBackend::with_string(&mut svg, (820, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(190)
+            .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_labels(n)
+            .y_label_formatter(&|y| row_label(&names, *y))
+            .draw()
+            .map_err(err)?;
+        if let Some((label, x)) = reference.filter(|r| r.1.is_finite()) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, -0.5), (x, n as f64 - 0.5)],
+                    RED.stroke_width(1),
+                )))
+                .map_err(err)?
+                .label(label.to_string())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+        }
+        for (k, (_, m, (lo, hi))) in rows.iter().enumerate() {
+            if !(m.is_finite() && lo.is_finite() && hi.is_finite()) {
+                continue;
+            }
+            let y = (n - 1 - k) as f64;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(*lo, y), (*hi, y)],
+                    BLUE.stroke_width(2),
+                )))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Circle::new((*m, y), 4, BLUE.filled())))
+                .map_err(err)?;
+        }
+        if reference.is_some() {
+            lower_right_legend(&mut chart)?;
         }
         root.present().map_err(err)?;
     }

@@ -502,3 +502,109 @@ fn variance_sweep_bad_input_fails_cleanly_and_writes_nothing() {
     );
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn leaderboard_quick_run_has_the_issues_keys() {
+    let out = scratch("leaderboard");
+    let o = run(
+        env!("CARGO_BIN_EXE_leaderboard"),
+        &[
+            "--quick",
+            "--tasks",
+            "iris,diabetes,relu1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json(&out, "leaderboard");
+    assert_eq!(j["experiment"], "leaderboard");
+    let tasks = j["tasks"].as_array().unwrap();
+    let names: Vec<&str> = tasks.iter().map(|t| t["task"].as_str().unwrap()).collect();
+    assert_eq!(names, ["iris", "diabetes", "relu1"]);
+    for t in tasks {
+        assert!(t["arch"].is_string());
+        let entries = t["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 16, "{}", t["task"]);
+        assert_eq!(entries[0]["method"], "torch_default");
+        for e in entries {
+            for k in [
+                "method",
+                "config",
+                "init_seconds",
+                "runs",
+                "final_test",
+                "epochs_to_target",
+                "train_loss",
+            ] {
+                assert!(!e[k].is_null(), "{} {}: {k}", t["task"], e["method"]);
+            }
+            assert_eq!(e["runs"], 12);
+            assert!(e["final_test"]["mean"].is_number(), "{}", e["method"]);
+            assert_eq!(e["final_test"]["ci95"].as_array().unwrap().len(), 2);
+            for k in ["target", "reached", "reached_ci95", "median"] {
+                assert!(e["epochs_to_target"].get(k).is_some(), "{k}");
+            }
+            let loss = &e["train_loss"];
+            assert!(loss["initial"]["mean"].is_number() && loss["final"]["mean"].is_number());
+            let epochs: Vec<u64> = loss["after_epoch"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["epoch"].as_u64().unwrap())
+                .collect();
+            assert_eq!(epochs, [1, 5, 20]);
+            assert!(e["rank"].as_u64().unwrap() >= 1);
+            assert!(e["passes"]["row_passes"].is_number());
+        }
+        assert!(t["tuning"]["best_c"].is_number());
+        let svg = out.join(format!("leaderboard_{}.svg", t["task"].as_str().unwrap()));
+        assert!(svg.exists(), "{}", svg.display());
+    }
+    // Metrics: accuracy (higher), test MSE (lower), XOR success rate (higher).
+    let metric: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metric, ["test_accuracy", "test_mse", "success_rate"]);
+    let md = std::fs::read_to_string(out.join("leaderboard.md")).unwrap();
+    assert_eq!(md.matches("**Verdict").count(), 3);
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn leaderboard_bad_input_fails_cleanly_and_writes_nothing() {
+    let out = scratch("leaderboard-bad");
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_leaderboard"),
+        &out,
+        &[
+            (vec!["--tasks", "iris,mnist"], "unknown name `mnist`"),
+            (
+                vec!["--methods", "lsuv,glorot_magic"],
+                "unknown name `glorot_magic`",
+            ),
+            (vec!["--runs", "1", "--tasks", "iris"], "--runs 1"),
+            (vec!["--runs", "0", "--tasks", "iris"], "--runs 0"),
+        ],
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn leaderboard_gives_the_same_bits_on_one_and_two_threads() {
+    let csv = |threads: &str| {
+        let out = scratch(&format!("leaderboard-threads-{threads}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_leaderboard"))
+            .args(["--quick", "--tasks", "wine,relu2", "--out"])
+            .arg(&out)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s = std::fs::read(out.join("leaderboard.csv")).unwrap();
+        std::fs::remove_dir_all(&out).ok();
+        s
+    };
+    assert_eq!(csv("1"), csv("2"));
+}

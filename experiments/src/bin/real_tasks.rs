@@ -9,7 +9,8 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use experiments::cli::Common;
 use experiments::driver::{Report, Session, with_progress};
-use experiments::real::arm::{Arm, Pick, ScoredOn, base_plan};
+use experiments::real::arm::{Arm, BOTTOM_10, Pick, ScoredOn, base_plan};
+use experiments::real::base::{BASE_CONFIGS, BASE_EPOCHS};
 use experiments::real::config::ConfigPlan;
 use experiments::real::deceive::{COLLAPSE_TV, quantile_sweep};
 use experiments::real::report::{
@@ -67,7 +68,7 @@ impl Args {
             Sizes {
                 anchor_runs: 24,
                 other_runs: 10,
-                epochs: 20,
+                epochs: BASE_EPOCHS,
                 pool: 2000,
                 per_band: 4,
             }
@@ -75,7 +76,7 @@ impl Args {
             Sizes {
                 anchor_runs: self.runs,
                 other_runs: self.other_runs,
-                epochs: 20,
+                epochs: BASE_EPOCHS,
                 pool: self.pool,
                 per_band: self.per_band,
             }
@@ -92,14 +93,8 @@ const fn arm(scheme: &'static str, pick: Pick, scored_on: ScoredOn) -> Arm {
 }
 
 const TD: &str = "torch_default";
-use Pick::{BestOf, Bottom, Random};
+use Pick::{BestOf, Random};
 use ScoredOn::{Full, Subset};
-
-/// The bottom-percentile variant: uniformly from the best 10 % of 100 candidates.
-const BOTTOM_10: Pick = Bottom {
-    pool: 100,
-    percent: 10.0,
-};
 
 /// Every configuration, in report order.
 fn plans(s: &Sizes) -> Vec<ConfigPlan> {
@@ -149,68 +144,16 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
     for scheme in ["kaiming_normal", "xavier_normal", "orthogonal"] {
         digits_arms.extend([arm(scheme, Random, Full), arm(scheme, BestOf(100), Full)]);
     }
-    v.push(plan(
-        "digits_base",
-        "digits",
-        "64-32-10",
-        "relu",
-        "adam",
-        1e-3,
-        64,
-        digits_arms,
-    ));
     let mut small = select(TD);
     small.push(arm(TD, BestOf(1000), Full));
-    v.push(plan(
-        "breast_cancer_base",
-        "breast_cancer",
-        "30-16-1",
-        "relu",
-        "adam",
-        1e-3,
-        32,
-        small.clone(),
-    ));
-    v.push(plan(
-        "iris_base",
-        "iris",
-        "4-16-3",
-        "relu",
-        "adam",
-        1e-2,
-        16,
-        small.clone(),
-    ));
-    v.push(plan(
-        "wine_base",
-        "wine",
-        "13-16-3",
-        "relu",
-        "adam",
-        1e-2,
-        16,
-        small,
-    ));
-    v.push(plan(
-        "diabetes_base",
-        "diabetes",
-        "10-32-1",
-        "relu",
-        "adam",
-        1e-3,
-        32,
-        select(TD),
-    ));
-    v.push(plan(
-        "digits_autoencoder",
-        "digits_autoencoder",
-        "64-16-64",
-        "relu",
-        "adam",
-        1e-3,
-        64,
-        select(TD),
-    ));
+    for b in &BASE_CONFIGS {
+        let arms = match b.task {
+            "digits" => digits_arms.clone(),
+            "breast_cancer" | "iris" | "wine" => small.clone(),
+            _ => select(TD),
+        };
+        v.push(b.plan(arms, s.other_runs, epochs));
+    }
     // Wide, and the optimizers (RQ3).
     let pair = || vec![arm(TD, Random, Full), arm(TD, BestOf(100), Full)];
     v.push(plan(

@@ -15,7 +15,12 @@ use rayon::prelude::*;
 use super::task::Problem;
 
 /// The base scheme names.
-pub const KNOWN_SCHEMES: &str = "torch_default, kaiming_normal, xavier_normal, orthogonal";
+pub const KNOWN_SCHEMES: &str = "torch_default, kaiming_normal, xavier_normal, xavier_uniform, \
+     lecun_normal, orthogonal, sparse";
+
+/// The sparsity of the `sparse` scheme: PyTorch's documented example, `sparse_(w, sparsity=0.1)`
+/// (its std keeps `sparse_`'s default, 0.01).
+pub const SPARSITY: f64 = 0.1;
 
 /// The init plan of base scheme `name` on `spec` (biases: PyTorch's default, U(±1/√fan_in),
 /// for torch_default; zeros otherwise). Kaiming's gain follows the activation.
@@ -32,7 +37,13 @@ pub fn base_plan(name: &str, spec: &ModelSpec, activation: Activation) -> Result
             nonlinearity,
         },
         "xavier_normal" => Scheme::XavierNormal { gain: 1.0 },
+        "xavier_uniform" => Scheme::XavierUniform { gain: 1.0 },
+        "lecun_normal" => Scheme::LecunNormal,
         "orthogonal" => Scheme::Orthogonal { gain: 1.0 },
+        "sparse" => Scheme::Sparse {
+            sparsity: SPARSITY,
+            std: 0.01,
+        },
         other => bail!("unknown scheme `{other}`; known: {KNOWN_SCHEMES}"),
     };
     Ok(InitPlan::same_for_all(name, spec, weight, Scheme::Zeros))
@@ -91,6 +102,13 @@ impl fmt::Display for Pick {
         }
     }
 }
+
+/// The bottom-percentile variant the studies use: uniformly from the best 10 % of 100
+/// candidates.
+pub const BOTTOM_10: Pick = Pick::Bottom {
+    pool: 100,
+    percent: 10.0,
+};
 
 /// The rows candidates are scored on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

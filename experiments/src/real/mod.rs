@@ -5,6 +5,7 @@
 //! initial loss deceives ([`deceive`]) and the report ([`report`]).
 
 pub mod arm;
+pub mod base;
 pub mod config;
 pub mod deceive;
 pub mod metrics;
