@@ -115,9 +115,15 @@ fn lsuv_writes_the_library_result_and_its_record() {
         t["final_scales"].as_array().unwrap().len(),
         p.spec.param_layout().len()
     );
-    assert_eq!(
+    // serde_json's default float parser is not correctly rounded (it may land one ulp off
+    // the value written), so the objective read back is compared to a few ulps.
+    let (read, want) = (
         t["final_objective"].as_f64().unwrap(),
-        trace.steps.last().unwrap().objective.unwrap()
+        trace.steps.last().unwrap().objective.unwrap(),
+    );
+    assert!(
+        (read - want).abs() <= 4.0 * f64::EPSILON * want.abs(),
+        "{read} vs {want}"
     );
     assert!(t["diverged"].is_null());
     assert_eq!(record["base"]["scheme"], "torch_default");

@@ -2,7 +2,8 @@
 //! figures and the report writer, the XOR studies' machinery ([`xor`], [`xor_report`]) and the
 //! write-up's own runs and printed figures ([`writeup`]); the proposal's design on the XOR
 //! presets ([`grid`], [`grid_report`]), its cost model ([`cost`], [`cost_report`]) and basin
-//! maps of init space ([`basin`], [`basin_report`]).
+//! maps of init space ([`basin`], [`basin_report`]); which quantity at init predicts the outcome
+//! ([`predictors`]).
 
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod grid;
 pub mod grid_report;
 pub mod leaderboard;
 pub mod plot;
+pub mod predictors;
 pub mod real;
 pub mod report;
 pub mod seed;

@@ -418,20 +418,31 @@ fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+/// The CSV `bin` writes with `args` on `threads` rayon threads.
+fn csv_on_threads(bin: &str, args: &[&str], csv: &str, threads: &str) -> Vec<u8> {
+    let out = scratch(&format!("{csv}-threads-{threads}"));
+    let o = Command::new(bin)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = std::fs::read(out.join(csv)).unwrap();
+    std::fs::remove_dir_all(&out).ok();
+    s
+}
+
 #[test]
 fn real_tasks_gives_the_same_bits_on_one_and_two_threads() {
-    let csv = |threads: &str| {
-        let out = scratch(&format!("real-threads-{threads}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_real_tasks"))
-            .args(["--quick", "--configs", "iris_base,diabetes_base", "--out"])
-            .arg(&out)
-            .env("RAYON_NUM_THREADS", threads)
-            .output()
-            .expect("the binary runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let s = std::fs::read(out.join("real_tasks.csv")).unwrap();
-        std::fs::remove_dir_all(&out).ok();
-        s
+    let csv = |threads| {
+        csv_on_threads(
+            env!("CARGO_BIN_EXE_real_tasks"),
+            &["--quick", "--configs", "iris_base,diabetes_base"],
+            "real_tasks.csv",
+            threads,
+        )
     };
     assert_eq!(csv("1"), csv("2"));
 }
@@ -606,18 +617,163 @@ fn leaderboard_bad_input_fails_cleanly_and_writes_nothing() {
 
 #[test]
 fn leaderboard_gives_the_same_bits_on_one_and_two_threads() {
-    let csv = |threads: &str| {
-        let out = scratch(&format!("leaderboard-threads-{threads}"));
-        let o = Command::new(env!("CARGO_BIN_EXE_leaderboard"))
-            .args(["--quick", "--tasks", "wine,relu2", "--out"])
-            .arg(&out)
-            .env("RAYON_NUM_THREADS", threads)
-            .output()
-            .expect("the binary runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let s = std::fs::read(out.join("leaderboard.csv")).unwrap();
-        std::fs::remove_dir_all(&out).ok();
-        s
+    let csv = |threads| {
+        csv_on_threads(
+            env!("CARGO_BIN_EXE_leaderboard"),
+            &["--quick", "--tasks", "wine,relu2"],
+            "leaderboard.csv",
+            threads,
+        )
+    };
+    assert_eq!(csv("1"), csv("2"));
+}
+
+#[test]
+fn init_predictors_quick_run_has_every_pair_and_selector() {
+    let out = scratch("predictors");
+    let o = run(
+        env!("CARGO_BIN_EXE_init_predictors"),
+        &["--quick", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json(&out, "init_predictors");
+    assert_eq!(j["experiment"], "init_predictors");
+    for key in [
+        "runs",
+        "seed",
+        "ks",
+        "sign_convention",
+        "quantities",
+        "outcomes",
+        "verdicts",
+    ] {
+        assert!(j.get(key).is_some(), "no {key}");
+    }
+    let quantities = [
+        "initial_loss",
+        "gradient_norm",
+        "grad_cosine",
+        "nio_gc_gn_sqrt",
+        "gradinit_one_step_loss",
+        "metainit_gradient_quotient",
+    ];
+    let outcomes = ["epochs_to_target", "final_train_loss", "test_metric"];
+    let tasks = j["tasks"].as_array().unwrap();
+    let names: Vec<&str> = tasks.iter().map(|t| t["task"].as_str().unwrap()).collect();
+    assert_eq!(names, ["digits", "breast_cancer", "relu1", "relu2"]);
+    for t in tasks {
+        assert_eq!(t["inits"], 200);
+        for q in quantities {
+            assert!(
+                t["quantity_seconds_per_init"][q].as_f64().unwrap() > 0.0,
+                "{q}"
+            );
+            let rho = t["rho_with_initial_loss"][q].as_f64().unwrap();
+            assert!((-1.0..=1.0).contains(&rho), "{q}: {rho}");
+        }
+        let own = t["rho_with_initial_loss"]["initial_loss"].as_f64().unwrap();
+        assert!((own - 1.0).abs() < 1e-12, "{own}");
+        let pairs = t["correlations"].as_array().unwrap();
+        assert_eq!(pairs.len(), quantities.len() * outcomes.len());
+        for p in pairs {
+            for key in ["quantity", "outcome", "rho_oriented", "prediction"] {
+                assert!(p.get(key).is_some(), "pair lacks {key}");
+            }
+            for key in ["n", "spearman_rho", "spearman_ci95", "pearson_r"] {
+                assert!(p["correlation"].get(key).is_some(), "pair lacks {key}");
+            }
+        }
+        let ks: Vec<u64> = t["selection"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["k"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ks, [10, 100]);
+        for s in t["selection"].as_array().unwrap() {
+            let selectors = s["selectors"].as_array().unwrap();
+            assert_eq!(selectors[0]["selector"], "random");
+            assert_eq!(selectors.len(), 1 + quantities.len() + 1);
+            for sel in selectors {
+                assert!(sel["cost_seconds"].is_number());
+                assert_eq!(sel["outcomes"].as_array().unwrap().len(), outcomes.len());
+            }
+        }
+    }
+    // The JSON's best-of-10 by low initial loss is the CSV's per-init values picked per group.
+    let csv = std::fs::read_to_string(out.join("init_predictors.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .filter(|r: &Vec<&str>| r[0] == "breast_cancer")
+        .collect();
+    let (loss, final_loss) = (2, 2 + quantities.len() + 1);
+    let picked: Vec<f64> = rows
+        .chunks(10)
+        .map(|g| {
+            let best = g
+                .iter()
+                .min_by(|a, b| {
+                    let (x, y): (f64, f64) = (a[loss].parse().unwrap(), b[loss].parse().unwrap());
+                    x.total_cmp(&y)
+                })
+                .unwrap();
+            best[final_loss].parse().unwrap()
+        })
+        .collect();
+    let mean = picked.iter().sum::<f64>() / picked.len() as f64;
+    let bc = &tasks[1]["selection"][0]["selectors"][1];
+    assert_eq!(bc["selector"], "low initial_loss");
+    let json_mean = bc["outcomes"][1]["mean"].as_f64().unwrap();
+    assert!(
+        (mean - json_mean).abs() < 1e-9 * mean.abs().max(1.0),
+        "{mean} vs {json_mean}"
+    );
+    for o in outcomes {
+        assert!(
+            out.join(format!("init_predictors_rho_{o}.svg")).exists(),
+            "{o}"
+        );
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn init_predictors_bad_input_fails_cleanly_and_writes_nothing() {
+    let out = scratch("predictors-bad");
+    fails_cleanly(
+        env!("CARGO_BIN_EXE_init_predictors"),
+        &out,
+        &[
+            (vec!["--runs", "0"], "--runs 0"),
+            (
+                vec!["--quick", "--tasks", "digits,mnist"],
+                "unknown task `mnist`",
+            ),
+            (vec!["--quick", "--ks", "0"], "K = 0"),
+            (
+                vec!["--quick", "--ks", "10,300"],
+                "K = 300 exceeds the pool of 200",
+            ),
+            (
+                vec!["--runs", "50", "--ks", "100"],
+                "K = 100 exceeds the pool of 50",
+            ),
+        ],
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn init_predictors_gives_the_same_bits_on_one_and_two_threads() {
+    let csv = |threads| {
+        csv_on_threads(
+            env!("CARGO_BIN_EXE_init_predictors"),
+            &["--quick", "--tasks", "breast_cancer,relu1"],
+            "init_predictors.csv",
+            threads,
+        )
     };
     assert_eq!(csv("1"), csv("2"));
 }

@@ -5,11 +5,12 @@
 //!
 //! ## Tolerance
 //! The twins cannot agree bit for bit: the batched trainer computes exp and ln with the
-//! scorer's vectorized polynomials (within 2 ulp of libm), and its full-batch weight gradients
-//! add 128-row tiles where the engine runs one sgemm over all rows. The sgemms themselves
-//! keep the engine's summation order (matrixmultiply sums each output over the inner
-//! dimension in order, whatever the matrix around it), so each step's gradient differs from
-//! the engine's by a few ulps, relative. Along a training trajectory such perturbations add
+//! scorer's vectorized polynomials (within 2 ulp of libm), sums bias gradients in a fixed
+//! tree of partial sums, and its full-batch weight gradients chain all rows in one sum where
+//! matrixmultiply adds blocks of 256. Its matrix products otherwise round as the engine's
+//! (one fused multiply-add chain per output over the inner dimension in order, as
+//! matrixmultiply's kernels), so each step's gradient differs from the engine's by a few ulps,
+//! relative. Along a training trajectory such perturbations add
 //! up at most linearly while the optimizer does not amplify them, so after `s` steps the
 //! epoch loss may differ by about `s · k · u` relative, with u = 2⁻²⁴ the unit roundoff and
 //! k = 8 roundings per step (a generous count: ≤ 2 for each transcendental on the loss path,

@@ -67,7 +67,7 @@ pub enum Error {
     /// An error from the autodiff engine.
     #[error(transparent)]
     Graph(#[from] initsift_tensor::Error),
-    /// An error from the initializer schemes (LSUV's orthonormal pre-init).
+    /// An error from the initializer schemes.
     #[error(transparent)]
     Init(#[from] initsift_init::Error),
 }

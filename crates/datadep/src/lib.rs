@@ -4,7 +4,8 @@
 //! LSUV, GradInit, NIO (GradCosine) or MetaInit, chosen by one serde config,
 //! [`DataDependent`], on any [`ModelSpec`] MLP and any loss of initsift-nn. Second
 //! derivatives (and MetaInit's third) come from the engine's symbolic grad; nothing is
-//! differenced numerically. The methods evaluate in f64 and return f32 parameters in the
+//! differenced numerically. The methods evaluate in f64 (LSUV's forward pass in f32, as the
+//! official script's float blobs; its variances in f64) and return f32 parameters in the
 //! spec's flat (state_dict) layout.
 //!
 //! Each method follows its official code where paper and code differ: NIO
@@ -64,7 +65,8 @@ pub use trace::{Divergence, StepKind, Trace, TraceStep};
 ///
 /// Errors, before any work: a bad hyper-parameter (γ ≤ 0, D < 2 or D > B, r ∉ [0, 1), T = 0,
 /// tol ≤ 0, …), a model without Linear layers, data whose width or row count does not fit,
-/// non-finite base parameters or data, a loss the method cannot use. A run whose objective
+/// non-finite base parameters or data the method reads (LSUV reads only the inputs of its
+/// batch, the first `batch_size` rows), a loss the method cannot use. A run whose objective
 /// turns non-finite stops, says so in [`Trace::diverged`], and returns the last finite
 /// parameters.
 pub fn initialize(

@@ -384,3 +384,36 @@ fn unusable_losses_are_named() {
         .is_ok()
     );
 }
+
+/// LSUV reads the inputs of its batch only (the first `batch_size` rows) and never the
+/// targets: a non-finite value there is an error naming its flat index, one elsewhere changes
+/// nothing.
+#[test]
+fn lsuv_checks_the_rows_it_reads() {
+    let spec = digits_relu();
+    let (x, y) = digits(96);
+    let lsuv = DataDependent::Lsuv(LsuvConfig {
+        batch_size: Some(64),
+        ..LsuvConfig::default()
+    });
+    let run = |x: &Array2<f32>, y: &Array2<f32>| {
+        let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
+        initialize(&spec, &base(&spec), data, &lsuv)
+    };
+    let mut bad = x.clone();
+    bad[(63, 5)] = f32::INFINITY;
+    let err = run(&bad, &y).unwrap_err();
+    let named = matches!(
+        err,
+        Error::NonFinite {
+            what: "inputs",
+            index: 4037,
+            ..
+        }
+    );
+    assert!(named, "{err}");
+    let (mut outside, mut targets) = (x.clone(), y.clone());
+    outside[(64, 5)] = f32::NAN;
+    targets[(0, 0)] = f32::NAN;
+    assert_eq!(run(&outside, &targets).unwrap().0, run(&x, &y).unwrap().0);
+}

@@ -108,6 +108,43 @@ fn lsuv_output_variances_are_one_within_tol() {
     }
 }
 
+/// The pre-init is orthonormal: each weight divided by its final scale (from the trace) has
+/// W·Wᵀ = I (wide) or Wᵀ·W = I (tall) to f32 rounding, on wide, tall and square layers.
+#[test]
+fn lsuv_pre_init_is_orthonormal() {
+    let (x, y) = digits(128);
+    for widths in ["64-32-10", "64-100-100-10"] {
+        let spec = ModelSpec::mlp(widths, "relu".parse().unwrap()).unwrap();
+        let data = Data::new(x.view(), y.view(), Loss::CrossEntropy);
+        let (theta, trace) = initialize(
+            &spec,
+            &base32(&spec),
+            data,
+            &DataDependent::Lsuv(LsuvConfig::default()),
+        )
+        .unwrap();
+        let scales = &trace.steps.last().expect("steps").scales;
+        for (k, b) in spec.param_layout().iter().enumerate() {
+            if b.kind != ParamKind::Weight {
+                continue;
+            }
+            let w = &theta[b.range()];
+            let at = |r: usize, c: usize| f64::from(w[r * b.cols + c]) / scales[k];
+            let (n, m) = (b.rows.min(b.cols), b.rows.max(b.cols));
+            // Vector i, entry e: row i of a wide W, column i of a tall one.
+            let entry = |i: usize, e: usize| if b.rows < b.cols { at(i, e) } else { at(e, i) };
+            let mut worst = 0.0f64;
+            for i in 0..n {
+                for j in 0..n {
+                    let dot: f64 = (0..m).map(|e| entry(i, e) * entry(j, e)).sum();
+                    worst = worst.max((dot - if i == j { 1.0 } else { 0.0 }).abs());
+                }
+            }
+            assert!(worst < 1e-5, "{widths} {}: |WWᵀ − I| = {worst}", b.name);
+        }
+    }
+}
+
 /// With γ below the starting gradient norm, NIO takes constraint steps, and they lower GN
 /// until it is within γ; afterwards objective steps keep it near γ.
 #[test]

@@ -29,7 +29,7 @@ pub struct Relation {
 }
 
 /// Epochs to the target, censored runs counted as one more than the epochs run.
-fn epochs_to(curve: &[f64], target: f64, better: Better) -> f64 {
+pub fn epochs_to(curve: &[f64], target: f64, better: Better) -> f64 {
     first_reach(curve, target, better).unwrap_or(curve.len() + 1) as f64
 }
 

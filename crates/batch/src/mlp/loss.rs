@@ -45,6 +45,16 @@ pub(crate) struct TileLoss {
     class: Vec<usize>,
 }
 
+/// The engine's f32 rounding of 1/count for `loss` over `rows` rows of `k` outputs: count is
+/// the rows for cross-entropy, the elements otherwise.
+fn mean_factor(loss: Loss, rows: usize, k: usize) -> f32 {
+    let count = match loss {
+        Loss::CrossEntropy => rows,
+        _ => rows * k,
+    };
+    (1.0 / count as f64) as f32
+}
+
 /// Row `j` of a tile whose rows are contiguous (a column range of a standard-layout array).
 fn contiguous<'a>(a: &ArrayView2<'a, f32>, j: usize) -> &'a [f32] {
     (*a).index_axis_move(Axis(0), j)
@@ -67,15 +77,11 @@ pub(crate) struct LossScratch {
 impl TileLoss {
     pub(crate) fn new(loss: Loss, targets: ArrayView2<'_, f32>) -> Self {
         let (n, k) = targets.dim();
-        let count = match loss {
-            Loss::CrossEntropy => n,
-            _ => n * k,
-        };
         let rule = loss.accuracy_rule(k);
         Self {
             loss,
             rule,
-            scale: (1.0 / count as f64) as f32,
+            scale: mean_factor(loss, n, k),
             targets_t: targets.t().as_standard_layout().into_owned(),
             mass: targets.rows().into_iter().map(|r| r.sum()).collect(),
             class: targets
@@ -87,6 +93,12 @@ impl TileLoss {
                 })
                 .collect(),
         }
+    }
+
+    /// Takes the mean over `rows` rows of these targets (a minibatch of them) rather than over
+    /// all of them: sets [`scale`](Self::scale) as `new` would on those rows alone.
+    pub(crate) fn mean_over(&mut self, rows: usize) {
+        self.scale = mean_factor(self.loss, rows, self.targets_t.nrows());
     }
 
     /// Adds tile rows `first..first + R` (`o` is outputs × R, standard layout) to `sum`,

@@ -22,6 +22,7 @@ use crate::Isa;
 use kernel::{Problem, Scored, Scratch};
 use loss::TileLoss;
 use net::Step;
+pub use net::activate;
 
 /// Data rows per tile: the tile's stacked first-layer output (rows × batch·hidden) stays in
 /// L2 while later layers read it.

@@ -51,7 +51,7 @@ pub(crate) fn compile(spec: &ModelSpec) -> Vec<Step> {
 
 /// The engine's activation value (`initsift-tensor`'s interpreter, in f32).
 #[inline]
-pub(crate) fn activate(a: Activation, x: f32) -> f32 {
+pub fn activate(a: Activation, x: f32) -> f32 {
     match a {
         Activation::Identity => x,
         // NaN passes through, as in the engine.

@@ -3,17 +3,17 @@
 //! stop rules after every epoch, and finished runs leave the batch (compaction), so the
 //! GEMMs shrink with the work left.
 
+use std::ops::Range;
+
 use initsift_init::select::{Score, Scorer};
 use initsift_nn::{EpochOrder, StopReason, StopTracker};
-use ndarray::{Array2, ArrayView2};
 
 use super::config::{MinibatchOrder, run_seed};
-use super::kernel::{Runs, Scratch, minibatch_grads, standard};
+use super::data::Gathered;
+use super::kernel::{Runs, Scratch, minibatch_grads};
 use super::optim::{state_slots, step};
 use super::outcome::{Curves, EpochsToTarget};
 use super::train::MlpTrainer;
-use crate::mlp::kernel::shape;
-use crate::mlp::loss::TileLoss;
 
 /// What the epoch loop learns about a run (the rest of its outcome is evaluated afterwards).
 #[derive(Debug, Clone, Default)]
@@ -22,34 +22,6 @@ pub(crate) struct RunRecord {
     pub(crate) stop: Option<StopReason>,
     pub(crate) to_target: EpochsToTarget,
     pub(crate) curves: Option<Curves>,
-}
-
-/// Parameters, gradients or an optimizer buffer of a batch: the stacked first-layer weights
-/// (`slots × h × inputs`) and the rests (`slots × rest_len`), active slots first.
-struct Slab {
-    first: Vec<f32>,
-    rest: Vec<f32>,
-}
-
-impl Slab {
-    fn zeros(count: usize, f: usize, q: usize) -> Self {
-        Self {
-            first: vec![0.0; count * f],
-            rest: vec![0.0; count * q],
-        }
-    }
-
-    /// Moves slot `from`'s values to slot `to`.
-    fn move_slot(&mut self, from: usize, to: usize, f: usize, q: usize) {
-        self.first.copy_within(from * f..(from + 1) * f, to * f);
-        self.rest.copy_within(from * q..(from + 1) * q, to * q);
-    }
-
-    /// Slot `s`'s values in the model's flat layout.
-    fn write_flat(&self, s: usize, f: usize, q: usize, out: &mut [f32]) {
-        out[..f].copy_from_slice(&self.first[s * f..(s + 1) * f]);
-        out[f..].copy_from_slice(&self.rest[s * q..(s + 1) * q]);
-    }
 }
 
 /// Where each epoch's minibatch order comes from.
@@ -62,17 +34,18 @@ enum Orders {
 /// A batch of runs and its training state.
 pub(crate) struct Batch<'a> {
     trainer: &'a MlpTrainer,
-    params: Slab,
-    grads: Slab,
-    state: Vec<Slab>,
+    /// Each slot's parameters, gradients and optimizer buffers (slot-major, flat layout),
+    /// active slots first.
+    params: Vec<f32>,
+    grads: Vec<f32>,
+    state: Vec<Vec<f32>>,
     /// The batch-local run in each active slot.
     slots: Vec<usize>,
     trackers: Vec<StopTracker>,
     orders: Orders,
     scratch: Scratch,
-    /// Minibatch inputs and targets, gathered.
-    xb: Array2<f32>,
-    yb: Array2<f32>,
+    /// The epoch's rows (shared or given order) or the minibatch's (per-run orders).
+    rows: Option<Gathered>,
     /// Loss sums per slot of the last minibatch.
     sums: Vec<f32>,
     /// Steps taken.
@@ -82,14 +55,7 @@ pub(crate) struct Batch<'a> {
 impl<'a> Batch<'a> {
     /// Runs `first_run..` of `trainer` from `init` (run-major, flat layout).
     pub(crate) fn new(trainer: &'a MlpTrainer, first_run: usize, init: &[f32]) -> Self {
-        let net = &trainer.net;
-        let (f, q) = (net.first_len(), net.rest_len);
-        let count = init.len() / (f + q);
-        let mut params = Slab::zeros(count, f, q);
-        for (s, run) in init.chunks_exact(f + q).enumerate() {
-            params.first[s * f..(s + 1) * f].copy_from_slice(&run[..f]);
-            params.rest[s * q..(s + 1) * q].copy_from_slice(&run[f..]);
-        }
+        let count = init.len() / trainer.net.param_len;
         let rows = trainer.train.x.nrows();
         let orders = match &trainer.config.order {
             MinibatchOrder::Shared { seed } => Orders::Shared(EpochOrder::new(rows, *seed)),
@@ -102,17 +68,14 @@ impl<'a> Batch<'a> {
         };
         Self {
             trainer,
-            params,
-            grads: Slab::zeros(count, f, q),
-            state: (0..state_slots(&trainer.config.optimizer))
-                .map(|_| Slab::zeros(count, f, q))
-                .collect(),
+            params: init.to_vec(),
+            grads: vec![0.0; init.len()],
+            state: vec![vec![0.0; init.len()]; state_slots(&trainer.config.optimizer)],
             slots: (0..count).collect(),
             trackers: vec![StopTracker::default(); count],
             orders,
             scratch: Scratch::default(),
-            xb: Array2::zeros((0, 0)),
-            yb: Array2::zeros((0, 0)),
+            rows: None,
             sums: vec![0.0; count],
             t: 0,
         }
@@ -123,8 +86,7 @@ impl<'a> Batch<'a> {
     pub(crate) fn train(mut self, records: &mut [RunRecord], finals: &mut [f32]) {
         let tr = self.trainer;
         let config = &tr.config;
-        let (f, q) = (tr.net.first_len(), tr.net.rest_len);
-        let p = f + q;
+        let p = tr.net.param_len;
         if config.curves {
             records
                 .iter_mut()
@@ -132,12 +94,7 @@ impl<'a> Batch<'a> {
         }
         let want_held_out = tr.test_scorer.is_some()
             && (config.curves || config.targets.held_out_at_least.is_some());
-        let full_loss = tr
-            .batch_size
-            .is_none()
-            .then(|| TileLoss::new(config.loss, tr.train.y.view()));
         let mut losses = Vec::new();
-        let mut flat = Vec::new();
         let mut metrics = Vec::new();
         for e in 0..config.stop.max_epochs {
             let active = self.slots.len();
@@ -145,19 +102,16 @@ impl<'a> Batch<'a> {
                 break;
             }
             losses.clear();
-            match &full_loss {
-                Some(loss) => {
-                    self.full_batch_epoch(loss);
-                    losses.extend(
-                        self.sums[..active]
-                            .iter()
-                            .map(|&s| f64::from(s * loss.scale)),
-                    );
+            match tr.batch_size {
+                None => {
+                    self.full_batch_epoch();
+                    let scale = tr.all_rows.loss.scale;
+                    losses.extend(self.sums[..active].iter().map(|&s| f64::from(s * scale)));
                 }
-                None => self.minibatch_epoch(e, &mut losses),
+                Some(_) => self.minibatch_epoch(e, &mut losses),
             }
             if want_held_out {
-                self.held_out_metrics(&mut flat, &mut metrics);
+                self.held_out_metrics(&mut metrics);
             }
             let mut survivors = Vec::with_capacity(active);
             for s in 0..active {
@@ -188,8 +142,8 @@ impl<'a> Batch<'a> {
                     Some(reason) => {
                         rec.epochs = e + 1;
                         rec.stop = Some(reason);
-                        self.params
-                            .write_flat(s, f, q, &mut finals[local * p..(local + 1) * p]);
+                        finals[local * p..(local + 1) * p]
+                            .copy_from_slice(&self.params[s * p..(s + 1) * p]);
                     }
                     None => survivors.push(s),
                 }
@@ -198,35 +152,31 @@ impl<'a> Batch<'a> {
         }
         for (s, &local) in self.slots.iter().enumerate() {
             records[local].epochs = config.stop.max_epochs;
-            self.params
-                .write_flat(s, f, q, &mut finals[local * p..(local + 1) * p]);
+            finals[local * p..(local + 1) * p].copy_from_slice(&self.params[s * p..(s + 1) * p]);
         }
     }
 
-    /// The held-out metric of every active slot at its current parameters, into `metrics`
-    /// (`flat` is a buffer for the parameters in the flat layout).
-    fn held_out_metrics(&self, flat: &mut Vec<f32>, metrics: &mut Vec<f64>) {
+    /// The held-out metric of every active slot at its current parameters, into `metrics`.
+    fn held_out_metrics(&self, metrics: &mut Vec<f64>) {
         let tr = self.trainer;
-        let (f, q) = (tr.net.first_len(), tr.net.rest_len);
         let active = self.slots.len();
-        flat.resize(active * (f + q), 0.0);
-        for (s, out) in flat.chunks_exact_mut(f + q).enumerate() {
-            self.params.write_flat(s, f, q, out);
-        }
         let scorer = tr.test_scorer.as_ref().expect("a test split");
         let mut scores = vec![Score::NAN; active];
         scorer
-            .score_params(flat, false, &mut scores)
+            .score_params(
+                &self.params[..active * tr.net.param_len],
+                false,
+                &mut scores,
+            )
             .expect("the batch's parameters have the model's length");
         metrics.clear();
         metrics.extend(scores.iter().map(|s| tr.held_out(s).metric()));
     }
 
     /// One full-batch step of every active run; their loss sums land in `self.sums`.
-    fn full_batch_epoch(&mut self, loss: &TileLoss) {
-        let x = self.trainer.train.x.view();
-        let active = self.slots.len();
-        self.grads_of(0..active, loss, x);
+    fn full_batch_epoch(&mut self) {
+        let all = &self.trainer.all_rows;
+        self.grads_of(0..self.slots.len(), all, 0..all.count);
         self.step_all();
     }
 
@@ -238,6 +188,8 @@ impl<'a> Batch<'a> {
         let n = tr.train.x.nrows();
         let active = self.slots.len();
         let mut totals = vec![0.0f64; active];
+        // Taken out of `self` while its rows are read, put back at the end.
+        let mut rows = self.rows.take();
         match &mut self.orders {
             Orders::PerRun(orders) => {
                 let epoch: Vec<Vec<usize>> = self
@@ -248,70 +200,54 @@ impl<'a> Batch<'a> {
                 for j in 0..n.div_ceil(b) {
                     for (s, order) in epoch.iter().enumerate() {
                         let chunk = &order[j * b..((j + 1) * b).min(n)];
-                        let loss = self.gather(chunk);
-                        let xb = std::mem::take(&mut self.xb);
-                        self.grads_of(s..s + 1, &loss, xb.view());
-                        self.xb = xb;
-                        totals[s] += f64::from(self.sums[s] * loss.scale) * chunk.len() as f64;
+                        let g = Gathered::into_slot(&mut rows, &tr.train, tr.config.loss, chunk);
+                        self.grads_of(s..s + 1, g, 0..chunk.len());
+                        totals[s] += f64::from(self.sums[s] * g.loss.scale) * chunk.len() as f64;
                     }
                     self.step_all();
                 }
             }
             orders => {
                 let order = match orders {
-                    Orders::Shared(o) => o.next_epoch().to_vec(),
+                    Orders::Shared(o) => o.next_epoch(),
                     _ => match &tr.config.order {
-                        MinibatchOrder::Given(given) => given[e].clone(),
+                        MinibatchOrder::Given(given) => &given[e],
                         _ => unreachable!("Orders::Given comes from MinibatchOrder::Given"),
                     },
                 };
-                for chunk in order.chunks(b) {
-                    let loss = self.gather(chunk);
-                    let xb = std::mem::take(&mut self.xb);
-                    self.grads_of(0..active, &loss, xb.view());
-                    self.xb = xb;
+                // The whole epoch in its order: each minibatch is then a range of its rows.
+                let g = Gathered::into_slot(&mut rows, &tr.train, tr.config.loss, order);
+                for start in (0..n).step_by(b) {
+                    let chunk = start..(start + b).min(n);
+                    let len = chunk.len();
+                    g.loss.mean_over(len);
+                    self.grads_of(0..active, g, chunk);
                     for (total, &sum) in totals.iter_mut().zip(&self.sums) {
-                        *total += f64::from(sum * loss.scale) * chunk.len() as f64;
+                        *total += f64::from(sum * g.loss.scale) * len as f64;
                     }
                     self.step_all();
                 }
             }
         }
+        self.rows = rows;
         losses.extend(totals.iter().map(|t| t / n as f64));
     }
 
-    /// Gathers the rows `chunk` into the minibatch buffers; the loss on their targets.
-    fn gather(&mut self, chunk: &[usize]) -> TileLoss {
-        let data = &self.trainer.train;
-        shape(&mut self.xb, chunk.len(), data.x.ncols());
-        shape(&mut self.yb, chunk.len(), data.y.ncols());
-        let (d, k) = (data.x.ncols(), data.y.ncols());
-        let (x, y) = (standard(&data.x), standard(&data.y));
-        let xb = self.xb.as_slice_mut().expect("standard layout");
-        let yb = self.yb.as_slice_mut().expect("standard layout");
-        for (i, &r) in chunk.iter().enumerate() {
-            xb[i * d..(i + 1) * d].copy_from_slice(&x[r * d..(r + 1) * d]);
-            yb[i * k..(i + 1) * k].copy_from_slice(&y[r * k..(r + 1) * k]);
-        }
-        TileLoss::new(self.trainer.config.loss, self.yb.view())
-    }
-
-    /// Gradients of the slots `range` on inputs `x` under `loss`; loss sums into `self.sums`.
-    fn grads_of(&mut self, range: std::ops::Range<usize>, loss: &TileLoss, x: ArrayView2<'_, f32>) {
+    /// Gradients of the slots `slots` on the rows `range` of `data`; loss sums into
+    /// `self.sums`.
+    fn grads_of(&mut self, slots: Range<usize>, data: &Gathered, range: Range<usize>) {
         let net = &self.trainer.net;
-        let (f, q) = (net.first_len(), net.rest_len);
-        let sums = &mut self.sums[range.clone()];
+        let p = net.param_len;
+        let sums = &mut self.sums[slots.clone()];
         sums.fill(0.0);
         minibatch_grads(
             net,
             self.trainer.isa,
-            loss,
-            x,
+            data,
+            range,
             Runs {
-                first: &self.params.first[range.start * f..range.end * f],
-                rest: &self.params.rest[range.start * q..range.end * q],
-                grad_first: &mut self.grads.first[range.start * f..range.end * f],
-                grad_rest: &mut self.grads.rest[range.start * q..range.end * q],
+                params: &self.params[slots.start * p..slots.end * p],
+                grads: &mut self.grads[slots.start * p..slots.end * p],
             },
             sums,
             &mut self.scratch,
@@ -322,33 +258,15 @@ impl<'a> Batch<'a> {
     fn step_all(&mut self) {
         self.t += 1;
         let tr = self.trainer;
-        let (f, q) = (tr.net.first_len(), tr.net.rest_len);
-        let active = self.slots.len();
-        let mut first: Vec<&mut [f32]> = self
-            .state
-            .iter_mut()
-            .map(|s| &mut s.first[..active * f])
-            .collect();
+        let len = self.slots.len() * tr.net.param_len;
+        let mut state: Vec<&mut [f32]> = self.state.iter_mut().map(|s| &mut s[..len]).collect();
         step(
             tr.isa,
             &tr.config.optimizer,
             self.t,
-            &mut self.params.first[..active * f],
-            &self.grads.first[..active * f],
-            &mut first,
-        );
-        let mut rest: Vec<&mut [f32]> = self
-            .state
-            .iter_mut()
-            .map(|s| &mut s.rest[..active * q])
-            .collect();
-        step(
-            tr.isa,
-            &tr.config.optimizer,
-            self.t,
-            &mut self.params.rest[..active * q],
-            &self.grads.rest[..active * q],
-            &mut rest,
+            &mut self.params[..len],
+            &self.grads[..len],
+            &mut state,
         );
     }
 
@@ -357,12 +275,12 @@ impl<'a> Batch<'a> {
         if survivors.len() == self.slots.len() {
             return;
         }
-        let (f, q) = (self.trainer.net.first_len(), self.trainer.net.rest_len);
+        let p = self.trainer.net.param_len;
         for (to, &from) in survivors.iter().enumerate() {
             if to != from {
-                self.params.move_slot(from, to, f, q);
+                self.params.copy_within(from * p..(from + 1) * p, to * p);
                 for s in &mut self.state {
-                    s.move_slot(from, to, f, q);
+                    s.copy_within(from * p..(from + 1) * p, to * p);
                 }
                 self.slots[to] = self.slots[from];
             }

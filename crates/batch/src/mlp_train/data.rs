@@ -6,6 +6,9 @@ use initsift_nn::{Loss, ModelSpec};
 use ndarray::{Array2, ArrayView2};
 
 use super::error::{MlpTrainError, MlpTrainResult};
+use super::gemm::transpose;
+use crate::Isa;
+use crate::mlp::loss::TileLoss;
 
 /// Inputs and targets in the form the engine takes them (rows × features, rows × outputs).
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ pub(crate) fn prepare(
     Ok(Prepared {
         name,
         x: data.features().as_standard_layout().into_owned(),
-        y,
+        y: y.as_standard_layout().into_owned(),
         total_squares,
     })
 }
@@ -145,6 +148,77 @@ pub(crate) fn prepare_arrays(
         y: y.as_standard_layout().into_owned(),
         total_squares,
     })
+}
+
+/// Training rows gathered in one order (an epoch's, a minibatch's), in both layouts the
+/// passes read, and the loss on their targets: a minibatch is then a range of rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Gathered {
+    /// `rows × inputs`, row-major.
+    pub(crate) x_rows: Vec<f32>,
+    /// `inputs × rows` (feature-major).
+    pub(crate) x_columns: Vec<f32>,
+    /// How many rows.
+    pub(crate) count: usize,
+    /// The loss on the gathered rows' targets.
+    pub(crate) loss: TileLoss,
+    y: Vec<f32>,
+}
+
+impl Gathered {
+    /// The rows `order` of `data`.
+    pub(crate) fn new(data: &Prepared, loss: Loss, order: &[usize]) -> Self {
+        let (mut x_rows, mut x_columns, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        let loss = fill(data, loss, order, (&mut x_rows, &mut x_columns, &mut y));
+        Self {
+            x_rows,
+            x_columns,
+            count: order.len(),
+            loss,
+            y,
+        }
+    }
+
+    /// The rows `order` of `data` in `slot`, reusing its buffers.
+    pub(crate) fn into_slot<'s>(
+        slot: &'s mut Option<Self>,
+        data: &Prepared,
+        loss: Loss,
+        order: &[usize],
+    ) -> &'s mut Self {
+        match slot {
+            Some(g) => {
+                let buffers = (&mut g.x_rows, &mut g.x_columns, &mut g.y);
+                g.loss = fill(data, loss, order, buffers);
+                g.count = order.len();
+                g
+            }
+            None => slot.insert(Self::new(data, loss, order)),
+        }
+    }
+}
+
+/// Gathers the rows `order` of `data` into `(x_rows, x_columns, y)`; the loss on their targets.
+fn fill(
+    data: &Prepared,
+    loss: Loss,
+    order: &[usize],
+    (x_rows, x_columns, y): (&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>),
+) -> TileLoss {
+    let (d, k) = (data.x.ncols(), data.y.ncols());
+    let x = data.x.as_slice().expect("standard layout");
+    let targets = data.y.as_slice().expect("standard layout");
+    x_rows.clear();
+    y.clear();
+    for &r in order {
+        x_rows.extend_from_slice(&x[r * d..(r + 1) * d]);
+        y.extend_from_slice(&targets[r * k..(r + 1) * k]);
+    }
+    x_columns.resize(x_rows.len(), 0.0);
+    // A copy: every ISA's clone moves the same values.
+    transpose(Isa::best(), x_rows, order.len(), d, x_columns);
+    let y = ArrayView2::from_shape((order.len(), k), y).expect("rows × outputs targets");
+    TileLoss::new(loss, y)
 }
 
 fn check_finite(data: &str, what: &'static str, a: ArrayView2<'_, f32>) -> MlpTrainResult<()> {

@@ -1,80 +1,57 @@
 //! One optimizer step's gradients for a batch of runs that share a minibatch: the forward and
 //! backward passes, feature-major (a layer's values are `[width, rows]`), in row tiles.
 //!
-//! The batch keeps its runs' first-layer weights stacked, `[runs·h, inputs]`, so the first
-//! layer of every run is one wide sgemm `W₁·Xᵀ` per tile and its weight gradient one sgemm
-//! `dZ₁·X` straight into the stacked gradient (accumulated over tiles). Later layers are
-//! per-run sgemms; activations and losses are the batched scorer's (`crate::mlp`). Every
-//! output element of an sgemm is one run's dot product over the same inner dimension, so a
-//! run's numbers never depend on which other runs share its batch.
+//! For each row tile, every run of the batch in turn: its Linear layers are small products
+//! ([`gemm`](super::gemm)) of its own weights with the tile, which the runs share (so it stays
+//! in cache while they read it); activations and losses are the batched scorer's
+//! (`crate::mlp`). The first layer reads the tile both feature-major (forward, `W₁·Xᵀ`) and
+//! row-major (weight gradient, `dZ₁·X`); later layers transpose their input for the weight
+//! gradient. A run's numbers depend only on its parameters and the data, never on which other
+//! runs share its batch.
+
+use std::ops::Range;
 
 use initsift_nn::Activation;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::data::Gathered;
+use super::gemm::{Mat, transpose};
 use super::layers::{self, Dense};
 use crate::Isa;
-use crate::mlp::kernel::{add_bias, backward_step, forward_step, shape};
 use crate::mlp::loss::{LossScratch, TileLoss};
-use crate::mlp::net::{Step, compile, derivative};
+use crate::mlp::net::{Step, activate, compile, derivative};
 
-/// Rows per tile: a tile's stacked first-layer values stay in L2 while the runs read them.
-pub(crate) const TILE_ROWS: usize = 128;
+/// Rows per tile: a tile's inputs (in both layouts) stay in L1 while the runs read them.
+pub(crate) const TILE_ROWS: usize = 64;
 
-/// A `ModelSpec` split as the batch stores it: the first layer's weights `[h, inputs]`
-/// (stacked across runs), and the rest of the flat vector (`first`'s bias, later layers).
+/// A `ModelSpec` as the trainer runs it: its steps, the first of them Linear, with offsets into
+/// the flat parameter vector.
 #[derive(Debug, Clone)]
 pub(crate) struct Net {
-    /// Steps after the first, with offsets into the rest.
-    rest_steps: Vec<Step>,
-    /// Offset of the first layer's bias in the rest.
-    first_bias: Option<usize>,
-    /// First-layer units.
-    pub(crate) hidden: usize,
+    steps: Vec<Step>,
     /// Inputs.
     pub(crate) inputs: usize,
-    /// Rest length per run.
-    pub(crate) rest_len: usize,
+    /// First-layer units.
+    pub(crate) hidden: usize,
+    /// Parameters per run.
+    pub(crate) param_len: usize,
 }
 
 impl Net {
-    /// The split of `spec`'s compiled steps, or `None` when the first step is not Linear.
+    /// `spec`'s compiled steps, or `None` when the first step is not Linear.
     pub(crate) fn new(spec: &initsift_nn::ModelSpec) -> Option<Self> {
         let steps = compile(spec);
         let Some(&Step::Linear {
-            bias,
-            inputs,
-            outputs,
-            ..
+            inputs, outputs, ..
         }) = steps.first()
         else {
             return None;
         };
-        let first_len = inputs * outputs;
-        let shift = |o: usize| o - first_len;
-        let rest_steps = steps[1..]
-            .iter()
-            .map(|s| match *s {
-                Step::Linear {
-                    weight,
-                    bias,
-                    inputs,
-                    outputs,
-                } => Step::Linear {
-                    weight: shift(weight),
-                    bias: bias.map(shift),
-                    inputs,
-                    outputs,
-                },
-                other => other,
-            })
-            .collect();
         Some(Self {
-            rest_steps,
-            first_bias: bias.map(shift),
-            hidden: outputs,
+            steps,
             inputs,
-            rest_len: spec.param_len() - first_len,
+            hidden: outputs,
+            param_len: spec.param_len(),
         })
     }
 
@@ -87,132 +64,155 @@ impl Net {
 /// Per-thread buffers of the passes.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    zcat: Array2<f32>,
-    dzcat: Array2<f32>,
-    vals: Vec<Array2<f32>>,
-    deltas: Vec<Array2<f32>>,
+    /// Each step's output for one run and tile, `[width, rows]`.
+    vals: Vec<Vec<f32>>,
+    /// ∂L/∂ each step's output.
+    deltas: Vec<Vec<f32>>,
+    /// A layer's input, row-major (`[rows, width]`), for its weight gradient.
+    input_rows: Vec<f32>,
+    /// A layer's weights transposed, for its input gradient.
+    weights_t: Vec<f32>,
     loss: LossScratch,
 }
 
-/// A batch's parameters and gradients, as [`minibatch_grads`] reads and writes them.
-pub(crate) struct Runs<'a> {
-    /// Stacked first-layer weights, `runs × h × inputs`.
-    pub(crate) first: &'a [f32],
-    /// The rest, `runs × rest_len`.
-    pub(crate) rest: &'a [f32],
-    /// Gradient of `first` (overwritten).
-    pub(crate) grad_first: &'a mut [f32],
-    /// Gradient of `rest` (overwritten).
-    pub(crate) grad_rest: &'a mut [f32],
+/// A tile's inputs, in both layouts.
+#[derive(Debug, Clone, Copy)]
+struct Inputs<'a> {
+    /// `rows × inputs`, row-major.
+    rows: Mat<'a>,
+    /// `inputs × rows`, row-major (feature-major).
+    columns: Mat<'a>,
+    /// How many rows.
+    count: usize,
 }
 
-/// The gradients of every run in `runs` on the minibatch `x` (rows × inputs, standard layout)
-/// under `loss` (whose targets are the minibatch's), and each run's loss sum before the mean's
-/// factor added to `sums` (row order, as the engine sums).
+/// Every run's parameters and gradients (run-major, flat layout).
+pub(crate) struct Runs<'a> {
+    pub(crate) params: &'a [f32],
+    /// Overwritten with the gradients.
+    pub(crate) grads: &'a mut [f32],
+}
+
+/// The gradients of every run in `runs` on the gathered rows `range` of `data` under its loss,
+/// and each run's loss sum before the mean's factor added to `sums` (row order, as the engine
+/// sums).
 pub(crate) fn minibatch_grads(
     net: &Net,
     isa: Isa,
-    loss: &TileLoss,
-    x: ArrayView2<'_, f32>,
+    data: &Gathered,
+    range: Range<usize>,
     runs: Runs<'_>,
     sums: &mut [f32],
     sc: &mut Scratch,
 ) {
-    let (h, q) = (net.hidden, net.rest_len);
-    let count = sums.len();
-    let w1 = ArrayView2::from_shape((count * h, net.inputs), runs.first)
-        .expect("the stacked first layer has this shape");
-    let mut gw1 = ArrayViewMut2::from_shape((count * h, net.inputs), runs.grad_first)
-        .expect("the stacked gradient has this shape");
-    runs.grad_rest.fill(0.0);
-    let n = x.nrows();
-    let mut r0 = 0;
-    while r0 < n {
-        let r1 = (r0 + TILE_ROWS).min(n);
-        let xt = x.slice(s![r0..r1, ..]);
-        let rows = r1 - r0;
-        shape(&mut sc.zcat, count * h, rows);
-        shape(&mut sc.dzcat, count * h, rows);
-        general_mat_mul(1.0, &w1, &xt.t(), 0.0, &mut sc.zcat);
-        for (c, sum) in sums.iter_mut().enumerate() {
-            let block = s![c * h..(c + 1) * h, ..];
+    let p = net.param_len;
+    let d = net.inputs;
+    runs.grads.fill(0.0);
+    let mut r0 = range.start;
+    while r0 < range.end {
+        let rows = TILE_ROWS.min(range.end - r0);
+        let tile = Inputs {
+            rows: Mat {
+                data: &data.x_rows[r0 * d..],
+                stride: d,
+            },
+            columns: Mat {
+                data: &data.x_columns[r0..],
+                stride: data.count,
+            },
+            count: rows,
+        };
+        for ((params, grads), sum) in runs
+            .params
+            .chunks_exact(p)
+            .zip(runs.grads.chunks_exact_mut(p))
+            .zip(sums.iter_mut())
+        {
             let mut correct = 0;
             run_tile(
                 net,
                 isa,
-                loss,
+                &data.loss,
                 r0,
-                &runs.rest[c * q..(c + 1) * q],
-                sc.zcat.slice(block),
-                (&mut sc.vals, &mut sc.deltas, &mut sc.loss),
-                sc.dzcat.slice_mut(block),
-                &mut runs.grad_rest[c * q..(c + 1) * q],
+                tile,
+                params,
+                grads,
+                sc,
                 (sum, &mut correct),
             );
         }
-        let beta = if r0 == 0 { 0.0 } else { 1.0 };
-        general_mat_mul(1.0, &sc.dzcat, &xt, beta, &mut gw1);
-        r0 = r1;
+        r0 += rows;
     }
 }
 
-/// One run on one tile: the first layer's bias, the later steps, the loss and its gradient,
-/// and the backward pass down to the first layer's pre-activation gradient `dz1`.
+/// One run on one tile: the forward pass, the loss and its gradient, and the backward pass,
+/// adding the run's parameter gradients into `grads`.
 #[allow(clippy::too_many_arguments)]
 fn run_tile(
     net: &Net,
     isa: Isa,
     loss: &TileLoss,
     r0: usize,
-    rest: &[f32],
-    z1: ArrayView2<'_, f32>,
-    (vals, deltas, loss_scratch): (
-        &mut Vec<Array2<f32>>,
-        &mut Vec<Array2<f32>>,
-        &mut LossScratch,
-    ),
-    mut dz1: ArrayViewMut2<'_, f32>,
-    grad_rest: &mut [f32],
+    x: Inputs<'_>,
+    params: &[f32],
+    grads: &mut [f32],
+    sc: &mut Scratch,
     (sum, correct): (&mut f32, &mut usize),
 ) {
-    let steps = &net.rest_steps;
-    let n_vals = steps.len() + 1;
-    vals.resize_with(n_vals, || Array2::zeros((0, 0)));
-    deltas.resize_with(n_vals, || Array2::zeros((0, 0)));
-    let (h, rows) = z1.dim();
-    shape(&mut vals[0], h, rows);
-    vals[0]
-        .as_slice_mut()
-        .expect("standard layout")
-        .copy_from_slice(z1.to_slice().expect("a run's block of rows is contiguous"));
-    if let Some(b) = net.first_bias {
-        add_bias(&mut vals[0], &rest[b..b + h]);
-    }
+    let steps = &net.steps;
+    let rows = x.count;
+    sc.vals.resize_with(steps.len(), Vec::new);
+    sc.deltas.resize_with(steps.len(), Vec::new);
+    let mut width = 0;
     for (i, &step) in steps.iter().enumerate() {
-        let (done, later) = vals.split_at_mut(i + 1);
-        match dense(step, rest) {
-            Some(layer) => {
-                shape(&mut later[0], layer.outputs, rows);
-                let out = later[0].as_slice_mut().expect("standard layout");
-                layers::forward(isa, layer, standard(&done[i]), rows, out);
+        let (done, later) = sc.vals.split_at_mut(i);
+        let out = &mut later[0];
+        match step {
+            Step::Linear { outputs, .. } => {
+                let input = match done.last() {
+                    None => x.columns,
+                    Some(v) => Mat {
+                        data: v,
+                        stride: rows,
+                    },
+                };
+                out.resize(outputs * rows, 0.0);
+                layers::forward(isa, dense(step, params), input, rows, out);
+                width = outputs;
             }
-            None => forward_step(step, rest, &done[i], &mut later[0]),
+            Step::Act(a) => {
+                let input = done.last().expect("the first step is Linear");
+                out.resize(input.len(), 0.0);
+                act_forward(isa, a, input, out);
+            }
+            Step::Sum => {
+                let input = done.last().expect("the first step is Linear");
+                out.clear();
+                out.resize(rows, 0.0);
+                for row in input.chunks_exact(rows) {
+                    out.iter_mut().zip(row).for_each(|(o, &v)| *o += v);
+                }
+                width = 1;
+            }
         }
     }
-    let last = n_vals - 1;
-    let k = vals[last].nrows();
-    shape(&mut deltas[last], k, rows);
+    let last = steps.len() - 1;
+    sc.deltas[last].resize(width * rows, 0.0);
     loss.tile(
         isa,
         r0,
-        vals[last].view(),
-        loss_scratch,
+        ArrayView2::from_shape((width, rows), &sc.vals[last]).expect("outputs × rows"),
+        &mut sc.loss,
         sum,
         correct,
-        Some(deltas[last].view_mut()),
+        Some(
+            ArrayViewMut2::from_shape((width, rows), &mut sc.deltas[last]).expect("outputs × rows"),
+        ),
     );
     for i in (0..steps.len()).rev() {
-        let (lower, upper) = deltas.split_at_mut(i + 1);
+        let (lower, upper) = sc.deltas.split_at_mut(i);
+        let d_out = &upper[0];
+        let input = if i == 0 { None } else { Some(&sc.vals[i - 1]) };
         match steps[i] {
             Step::Linear {
                 weight,
@@ -220,71 +220,84 @@ fn run_tile(
                 inputs,
                 outputs,
             } => {
-                shape(&mut lower[i], inputs, rows);
-                let layer = dense(steps[i], rest).expect("a Linear step");
-                let (gw, gb) = grad_rest[weight..].split_at_mut(inputs * outputs);
+                let input_rows = match input {
+                    None => x.rows,
+                    Some(v) => {
+                        sc.input_rows.resize(v.len(), 0.0);
+                        transpose(isa, v, inputs, rows, &mut sc.input_rows);
+                        Mat {
+                            data: &sc.input_rows,
+                            stride: inputs,
+                        }
+                    }
+                };
+                let (gw, gb) = grads[weight..].split_at_mut(inputs * outputs);
                 let gb = bias.map(|b| &mut gb[b - weight - inputs * outputs..][..outputs]);
+                let d_in = lower.last_mut().map(|d| {
+                    d.resize(inputs * rows, 0.0);
+                    (d.as_mut_slice(), &mut sc.weights_t)
+                });
                 layers::backward(
                     isa,
-                    layer,
-                    standard(&vals[i]),
-                    standard(&upper[0]),
+                    dense(steps[i], params),
+                    input_rows,
+                    d_out,
                     rows,
                     gw,
                     gb,
-                    Some(lower[i].as_slice_mut().expect("standard layout")),
+                    d_in,
                 );
             }
             Step::Act(a) => {
-                shape(&mut lower[i], vals[i].nrows(), rows);
-                act_backward(
-                    isa,
-                    a,
-                    standard(&upper[0]),
-                    standard(&vals[i]),
-                    standard(&vals[i + 1]),
-                    lower[i].as_slice_mut().expect("standard layout"),
-                );
+                let d_in = lower.last_mut().expect("the first step is Linear");
+                d_in.resize(d_out.len(), 0.0);
+                let x = input.expect("the first step is Linear");
+                act_backward(isa, a, d_out, x, &sc.vals[i], d_in);
             }
-            step => backward_step(
-                step,
-                rest,
-                (&vals[i], &vals[i + 1]),
-                &upper[0],
-                &mut lower[i],
-                grad_rest,
-            ),
+            Step::Sum => {
+                let d_in = lower.last_mut().expect("the first step is Linear");
+                let x = input.expect("the first step is Linear");
+                d_in.resize(x.len(), 0.0);
+                d_in.chunks_exact_mut(rows)
+                    .for_each(|row| row.copy_from_slice(d_out));
+            }
         }
     }
-    if let Some(b) = net.first_bias {
-        layers::add_row_sums(isa, standard(&deltas[0]), rows, &mut grad_rest[b..b + h]);
-    }
-    dz1.as_slice_mut()
-        .expect("a run's block of rows is contiguous")
-        .copy_from_slice(standard(&deltas[0]));
 }
 
-/// The Linear layer `step` reads from `rest`, if it is one.
-fn dense(step: Step, rest: &[f32]) -> Option<Dense<'_>> {
+/// The Linear layer `step` reads from `params`.
+fn dense(step: Step, params: &[f32]) -> Dense<'_> {
     match step {
         Step::Linear {
             weight,
             bias,
             inputs,
             outputs,
-        } => Some(Dense {
-            w: &rest[weight..weight + inputs * outputs],
-            b: bias.map(|b| &rest[b..b + outputs]),
+        } => Dense {
+            w: &params[weight..weight + inputs * outputs],
+            b: bias.map(|b| &params[b..b + outputs]),
             inputs,
             outputs,
-        }),
-        _ => None,
+        },
+        _ => unreachable!("dense is called on Linear steps"),
     }
 }
 
-/// The values of a standard-layout array.
-pub(crate) fn standard(a: &Array2<f32>) -> &[f32] {
-    a.as_slice().expect("standard layout")
+crate::isa_dispatch! {
+    /// `y = f(x)` elementwise, the activation matched once so each arm's loop is monomorphic
+    /// and vectorizes (the engine's value, bit for bit).
+    fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
+        match a {
+            Activation::Relu => map(x, y, |x| activate(Activation::Relu, x)),
+            Activation::Identity => y.copy_from_slice(x),
+            other => map(x, y, |x| activate(other, x)),
+        }
+    }
+}
+
+#[inline(always)]
+fn map(x: &[f32], y: &mut [f32], f: impl Fn(f32) -> f32) {
+    y.iter_mut().zip(x).for_each(|(y, &x)| *y = f(x));
 }
 
 crate::isa_dispatch! {

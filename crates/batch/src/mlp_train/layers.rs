@@ -1,14 +1,13 @@
-//! The per-run Linear layers after the first, feature-major (`[width, rows]`, rows
-//! contiguous): small matrix products written out so they vectorize along the rows without
-//! the packing a general sgemm does for every call, which costs more than the arithmetic at
-//! these sizes (e.g. 10×32 weights on 64 rows).
+//! A run's Linear layers, feature-major (`[width, rows]`, rows contiguous), as products of
+//! [`gemm`](super::gemm): forward `W·X`, weight gradient `dY·Xᵀ` (from the input row-major),
+//! input gradient `Wᵀ·dY`; bias gradients are row sums.
 //!
-//! Every sum has one fixed order, spelled out in the code (in-order over the inner index for
-//! the products; 16 interleaved partial sums added in a fixed tree for the row reductions),
-//! and Rust never fuses `a*b + c`, so every ISA clone gives the same bits.
+//! Every product sums over its inner index in order (see `gemm`); a row sum adds 16
+//! interleaved partial sums in a fixed tree. Rust never fuses `a*b + c`, so every ISA gives
+//! the same bits.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use super::gemm::{Dims, Init, Mat, MatMut, gemm, transpose};
+use crate::Isa;
 
 /// Partial sums of a row reduction.
 const LANES: usize = 16;
@@ -23,62 +22,94 @@ pub(crate) struct Dense<'a> {
     pub(crate) outputs: usize,
 }
 
-crate::isa_dispatch! {
-    /// `out[j] = Σₖ W[j][k]·input[k] + b[j]` over `rows` columns.
-    pub(crate) fn forward(layer: Dense<'_>, input: &[f32], rows: usize, out: &mut [f32]) {
-    let Dense {
-        w,
-        b,
-        inputs,
-        outputs,
-    } = layer;
-    for j in 0..outputs {
-        let acc = &mut out[j * rows..(j + 1) * rows];
-        acc.fill(0.0);
-        axpys(acc, &w[j * inputs..(j + 1) * inputs], 1, input, rows);
-        if let Some(b) = b {
-            let bj = b[j];
-            acc.iter_mut().for_each(|v| *v += bj);
-        }
-    }
-    }
+/// `out[j] = Σₖ W[j][k]·input[k] + b[j]` over `rows` columns (`input` is `inputs × rows`).
+pub(crate) fn forward(isa: Isa, layer: Dense<'_>, input: Mat<'_>, rows: usize, out: &mut [f32]) {
+    let init = match layer.b {
+        Some(b) => Init::Bias(b),
+        None => Init::Zero,
+    };
+    gemm(
+        isa,
+        Mat {
+            data: layer.w,
+            stride: layer.inputs,
+        },
+        input,
+        MatMut {
+            data: out,
+            stride: rows,
+        },
+        Dims {
+            m: layer.outputs,
+            depth: layer.inputs,
+            n: rows,
+        },
+        init,
+    );
 }
 
-crate::isa_dispatch! {
-    /// Adds `dW[j][k] += Σᵣ d_out[j][r]·input[k][r]` and `db[j] += Σᵣ d_out[j][r]` into
-    /// `grad_w` and `grad_b`, and writes `d_in[k] = Σⱼ W[j][k]·d_out[j]` when asked.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn backward(
-        layer: Dense<'_>,
-        input: &[f32],
-        d_out: &[f32],
-        rows: usize,
-        grad_w: &mut [f32],
-        grad_b: Option<&mut [f32]>,
-        d_in: Option<&mut [f32]>,
-    ) {
+/// Adds `dW[j][k] += Σᵣ d_out[j][r]·input[r][k]` and `db[j] += Σᵣ d_out[j][r]` into `grad_w`
+/// and `grad_b` (`input_rows` is the layer's input row-major, `rows × inputs`), and when
+/// asked writes `d_in[k] = Σⱼ W[j][k]·d_out[j]` (`weights_t` is a buffer for `Wᵀ`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward(
+    isa: Isa,
+    layer: Dense<'_>,
+    input_rows: Mat<'_>,
+    d_out: &[f32],
+    rows: usize,
+    grad_w: &mut [f32],
+    grad_b: Option<&mut [f32]>,
+    d_in: Option<(&mut [f32], &mut Vec<f32>)>,
+) {
     let Dense {
         w, inputs, outputs, ..
     } = layer;
-    // dW += d_out · inputᵀ: a reduction over the rows, where an sgemm's register tiles beat
-    // per-element dot products (matrixmultiply sums each element over the rows in order).
-    let d = ArrayView2::from_shape((outputs, rows), d_out).expect("d_out is outputs × rows");
-    let x = ArrayView2::from_shape((inputs, rows), input).expect("input is inputs × rows");
-    let mut gw = ArrayViewMut2::from_shape((outputs, inputs), grad_w).expect("grad_w shape");
-    general_mat_mul(1.0, &d, &x.t(), 1.0, &mut gw);
+    gemm(
+        isa,
+        Mat {
+            data: d_out,
+            stride: rows,
+        },
+        input_rows,
+        MatMut {
+            data: grad_w,
+            stride: inputs,
+        },
+        Dims {
+            m: outputs,
+            depth: rows,
+            n: inputs,
+        },
+        Init::Accumulate,
+    );
     if let Some(gb) = grad_b {
-        for (g, row) in gb.iter_mut().zip(d_out.chunks_exact(rows)) {
-            *g += sum(row);
-        }
+        add_row_sums(isa, d_out, rows, gb);
     }
-    if let Some(d_in) = d_in {
-        for k in 0..inputs {
-            let acc = &mut d_in[k * rows..(k + 1) * rows];
-            acc.fill(0.0);
-            // Column k of W: W[j][k] for j in order.
-            axpys(acc, &w[k..], inputs, d_out, rows);
-        }
-    }
+    if let Some((d_in, weights_t)) = d_in {
+        weights_t.resize(w.len(), 0.0);
+        transpose(isa, w, outputs, inputs, weights_t);
+        gemm(
+            isa,
+            Mat {
+                data: weights_t,
+                stride: outputs,
+            },
+            Mat {
+                data: d_out,
+                stride: rows,
+            },
+            MatMut {
+                data: d_in,
+                stride: rows,
+            },
+            Dims {
+                m: inputs,
+                depth: outputs,
+                n: rows,
+            },
+            Init::Zero,
+        );
     }
 }
 
@@ -88,30 +119,6 @@ crate::isa_dispatch! {
     pub(crate) fn add_row_sums(a: &[f32], rows: usize, out: &mut [f32]) {
         for (o, row) in out.iter_mut().zip(a.chunks_exact(rows)) {
             *o += sum(row);
-        }
-    }
-}
-
-/// `acc += Σᵢ coef[i·stride]·x[i]` over the rows `x[i]` (each `rows` long), i in order;
-/// `LANES` columns at a time, so the partial row stays in a register across all i.
-#[inline(always)]
-fn axpys(acc: &mut [f32], coef: &[f32], stride: usize, x: &[f32], rows: usize) {
-    let terms = x.len() / rows;
-    let full = rows / LANES * LANES;
-    for c0 in (0..full).step_by(LANES) {
-        let mut a: [f32; LANES] = acc[c0..c0 + LANES].try_into().expect("LANES values");
-        for i in 0..terms {
-            let ci = coef[i * stride];
-            let xi = &x[i * rows + c0..i * rows + c0 + LANES];
-            for l in 0..LANES {
-                a[l] += ci * xi[l];
-            }
-        }
-        acc[c0..c0 + LANES].copy_from_slice(&a);
-    }
-    for (r, a) in acc.iter_mut().enumerate().skip(full) {
-        for i in 0..terms {
-            *a += coef[i * stride] * x[i * rows + r];
         }
     }
 }
@@ -147,7 +154,6 @@ fn tree(mut acc: [f32; LANES]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Isa;
 
     /// The layers against plain f64 loops, on a shape with a tail (rows not a multiple of 16).
     #[test]
@@ -167,18 +173,28 @@ mod tests {
         let mut results = Vec::new();
         for isa in Isa::available() {
             let mut out = vec![0.0; outputs * rows];
-            forward(isa, layer, &x, rows, &mut out);
+            let input = Mat {
+                data: &x,
+                stride: rows,
+            };
+            forward(isa, layer, input, rows, &mut out);
             let (mut gw, mut gb, mut dx) =
                 (vec![0.5; w.len()], vec![0.25; outputs], vec![0.0; x.len()]);
+            let mut x_rows = vec![0.0; x.len()];
+            transpose(isa, &x, inputs, rows, &mut x_rows);
+            let input_rows = Mat {
+                data: &x_rows,
+                stride: inputs,
+            };
             backward(
                 isa,
                 layer,
-                &x,
+                input_rows,
                 &d,
                 rows,
                 &mut gw,
                 Some(&mut gb),
-                Some(&mut dx),
+                Some((&mut dx, &mut Vec::new())),
             );
             results.push((out, gw, gb, dx));
         }

@@ -11,15 +11,19 @@
 //!   parameters, and the `StopRules` (via `StopTracker`) judge it; a run stopped at epoch `e`
 //!   reports `e + 1` epochs. Final and held-out metrics are measured afterwards at the final
 //!   parameters with the batched scorer ([`MlpScorer`](crate::mlp::MlpScorer)).
-//! - **Batching:** runs are cut into batches by run index; a batch keeps its runs' first-layer
-//!   weights stacked, so the first layer's forward `W₁·Xᵀ` and weight gradient `dZ₁·X` are one
-//!   wide sgemm per row tile for all its runs; later layers are per-run sgemms. Finished runs
-//!   leave their batch after each epoch. Batches run on rayon's threads.
+//! - **Batching:** runs are cut into batches by run index; a batch's runs share each
+//!   minibatch, gathered once per epoch (rows in epoch order, in both layouts the passes
+//!   read), so a minibatch is a range of rows. Per row tile, every run of the batch in turn
+//!   runs its forward and backward pass on the tile while it is in cache; its Linear layers
+//!   are small register-tiled products with no packing (`gemm`: FMA chains in matrixmultiply's
+//!   order, so they equal the engine's sgemms bit for bit). Finished runs leave their batch
+//!   after each epoch. Batches run on rayon's threads.
 //! - **Determinism:** a run's arithmetic depends only on its own parameters and the data
 //!   order, never on its batch, slot, thread or ISA: the same bits on any thread count.
 //! - **Slow twin:** the engine `Trainer` with [`MlpTrainConfig::engine_config`]; the losses
-//!   and exps are the batched scorer's vectorized ones (a few ulps from libm), so the twins
-//!   agree within a tolerance derived in `tests/mlp_train_vs_engine.rs`.
+//!   and exps are the batched scorer's vectorized ones (a few ulps from libm) and the bias
+//!   gradients sum in a fixed tree, so the twins agree within a tolerance derived in
+//!   `tests/mlp_train_vs_engine.rs`.
 //!
 //! ```
 //! use initsift_batch::mlp_train::{MlpTrainConfig, MlpTrainer};
@@ -47,6 +51,7 @@ mod batch;
 mod config;
 mod data;
 mod error;
+mod gemm;
 mod kernel;
 mod layers;
 mod optim;
