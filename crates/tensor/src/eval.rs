@@ -248,7 +248,7 @@ fn unary<T: Real>(f: Unary, a: &[T], out: &mut [T]) {
             map(&|x| if x > zero { x } else { s * x }, out)
         }
         Unary::Abs => map(&|x| x.abs(), out),
-        Unary::Tanh => map(&|x| x.tanh(), out),
+        Unary::Tanh => map(&|x| x.engine_tanh(), out),
         Unary::Sigmoid => map(&sigmoid, out),
         Unary::Elu(alpha) => {
             let alpha = T::from_f64(alpha);

@@ -52,8 +52,10 @@ mod grad;
 mod graph;
 mod real;
 pub mod scalar;
+mod tanh;
 
 pub use error::{Error, Result};
 pub use eval::Values;
 pub use graph::{Binary, Graph, Node, NodeId, Op, Shape, Unary};
 pub use real::Real;
+pub use tanh::tanh_f32;

@@ -5,6 +5,8 @@ use std::fmt::{Debug, Display};
 use ndarray::LinalgScalar;
 use num_traits::Float;
 
+use crate::tanh::tanh_f32;
+
 /// A real scalar the graph can be evaluated in: `f64` for gradient checks, `f32` for training.
 ///
 /// Constants in a graph are stored as `f64` and converted once per evaluation with
@@ -14,6 +16,9 @@ pub trait Real: Float + LinalgScalar + Debug + Display + Send + Sync + 'static {
     fn from_f64(x: f64) -> Self;
     /// Converts exactly (for `f32`, `f64`) to `f64`.
     fn to_f64(self) -> f64;
+    /// tanh as the engine computes it: libm's in `f64` (gradient checks), [`tanh_f32`] in
+    /// `f32` (the same bits on every instruction set, and what the batched paths compute).
+    fn engine_tanh(self) -> Self;
 }
 
 impl Real for f32 {
@@ -23,6 +28,9 @@ impl Real for f32 {
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
+    fn engine_tanh(self) -> Self {
+        tanh_f32(self)
+    }
 }
 
 impl Real for f64 {
@@ -31,5 +39,8 @@ impl Real for f64 {
     }
     fn to_f64(self) -> f64 {
         self
+    }
+    fn engine_tanh(self) -> Self {
+        self.tanh()
     }
 }

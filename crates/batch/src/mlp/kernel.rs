@@ -266,9 +266,10 @@ pub(crate) fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: 
                 output.as_slice_mut().expect("standard layout"),
                 input.as_slice().expect("standard layout"),
             );
-            // Matched once, so each arm's loop is monomorphic (and ReLU's vectorizes).
+            // Matched once, so each arm's loop is monomorphic (and ReLU's and tanh's vectorize).
             match a {
                 Activation::Relu => apply(out, inp, |x| activate(Activation::Relu, x)),
+                Activation::Tanh => apply(out, inp, |x| activate(Activation::Tanh, x)),
                 Activation::Identity => out.copy_from_slice(inp),
                 other => apply(out, inp, |x| activate(other, x)),
             }

@@ -70,7 +70,7 @@ pub fn activate(a: Activation, x: f32) -> f32 {
             }
         }
         Activation::Abs => x.abs(),
-        Activation::Tanh => x.tanh(),
+        Activation::Tanh => initsift_tensor::tanh_f32(x),
         Activation::Sigmoid => {
             if x >= 0.0 {
                 1.0 / (1.0 + (-x).exp())

@@ -289,6 +289,7 @@ crate::isa_dispatch! {
     fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
         match a {
             Activation::Relu => map(x, y, |x| activate(Activation::Relu, x)),
+            Activation::Tanh => map(x, y, |x| activate(Activation::Tanh, x)),
             Activation::Identity => y.copy_from_slice(x),
             other => map(x, y, |x| activate(other, x)),
         }
