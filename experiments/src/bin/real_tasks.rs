@@ -29,10 +29,9 @@ struct Args {
     /// Runs per arm of every other configuration but the tanh depth ladder.
     #[arg(long, default_value_t = 1000)]
     other_runs: usize,
-    /// Runs per arm of the tanh depth ladder (tanh costs about five times ReLU to score and
-    /// to train, through libm's tanh: the default keeps the whole study well within 20 minutes
-    /// on 2 cores).
-    #[arg(long, default_value_t = 250)]
+    /// Runs per arm of the tanh depth ladder (its own flag so a quick look at the deep tanh
+    /// rungs, the slowest to score and train, can run fewer).
+    #[arg(long, default_value_t = 1000)]
     tanh_runs: usize,
     /// Random inits RQ5 relates to their outcomes on digits_anchor and one configuration per
     /// other task (breast_cancer_base, iris_base, wine_base, diabetes_base,
