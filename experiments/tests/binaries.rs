@@ -347,6 +347,15 @@ fn real_tasks_quick_run_has_the_issues_keys() {
                 "test_accuracy"
             };
             assert!(arm[test]["mean"].is_number(), "{} lacks {test}", c["id"]);
+            for key in ["train_loss", test] {
+                let t = &arm["epochs_to_target"][key];
+                let (reached, runs) = (t["reached"].as_u64(), t["runs"].as_u64());
+                assert!(
+                    reached.zip(runs).is_some_and(|(k, n)| k <= n && n >= 10),
+                    "{} epochs_to_target.{key}: {t}",
+                    c["id"]
+                );
+            }
         }
     }
     let anchor = &configs[0];
@@ -374,7 +383,10 @@ fn real_tasks_quick_run_has_the_issues_keys() {
             )
         })
         .collect();
-    assert_eq!(arms, [("random", "full", 24), ("best_of_100", "full", 24)]);
+    // The reference arm trains --quick's 40 RQ5 inits; the selected arm the 24 anchor runs.
+    assert_eq!(arms, [("random", "full", 40), ("best_of_100", "full", 24)]);
+    let rq5 = anchor["rq5_random_inits"].as_array().unwrap();
+    assert!(rq5.iter().all(|r| r["correlation"]["n"] == 40), "{rq5:?}");
     // The best-of-100 arm starts lower than random on average: its picks are minima.
     let init = |i: usize| anchor["arms"][i]["initial_loss"]["mean"].as_f64().unwrap();
     assert!(init(1) < init(0));
@@ -398,6 +410,7 @@ fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
         &[
             (vec!["--configs", "digits_anchor,mnist_base"], "mnist_base"),
             (vec!["--other-runs", "5"], "--other-runs 5"),
+            (vec!["--tanh-runs", "3"], "--tanh-runs 3"),
             (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
             (vec!["--pool", "10"], "--pool 10"),
         ],

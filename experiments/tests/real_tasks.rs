@@ -219,6 +219,7 @@ fn plan() -> ConfigPlan {
             },
         ],
         runs: 2,
+        reference_runs: 0,
     }
 }
 

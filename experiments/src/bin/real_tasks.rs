@@ -3,7 +3,7 @@
 //! descriptor: its configurations, its arms and its report's words; the machinery is
 //! `experiments::real`.
 //!
-//! `cargo run --release -p experiments --bin real_tasks -- --runs 1000 --other-runs 100 --seed 2025`
+//! `cargo run --release -p experiments --bin real_tasks -- --runs 1000 --other-runs 1000 --seed 2025`
 
 use anyhow::{Result, bail};
 use clap::Parser;
@@ -26,17 +26,27 @@ struct Args {
     /// Runs per arm of the digits_anchor configuration.
     #[arg(long, default_value_t = 1000)]
     runs: usize,
-    /// Runs per arm of every other configuration.
-    #[arg(long, default_value_t = 100)]
+    /// Runs per arm of every other configuration but the tanh depth ladder.
+    #[arg(long, default_value_t = 1000)]
     other_runs: usize,
+    /// Runs per arm of the tanh depth ladder (its own flag so a quick look at the deep tanh
+    /// rungs, the slowest to score and train, can run fewer).
+    #[arg(long, default_value_t = 1000)]
+    tanh_runs: usize,
+    /// Random inits RQ5 relates to their outcomes on digits_anchor and one configuration per
+    /// other task (breast_cancer_base, iris_base, wine_base, diabetes_base,
+    /// digits_autoencoder): their reference arm trains this many runs; elsewhere RQ5 uses the
+    /// reference arm's runs.
+    #[arg(long, default_value_t = 10_000)]
+    rq5_inits: usize,
     /// Candidates scored for the digits quantile sweep.
     #[arg(long, default_value_t = 50_000)]
     pool: usize,
     /// Candidates trained per band of the quantile sweep.
     #[arg(long, default_value_t = 50)]
     per_band: usize,
-    /// A small configuration for tests: 24 anchor runs, 10 elsewhere, a 2000-candidate pool,
-    /// 4 per band (epochs and JSON keys as in the full run).
+    /// A small configuration for tests: 24 anchor runs, 10 elsewhere, 40 RQ5 inits, a
+    /// 2000-candidate pool, 4 per band (epochs and JSON keys as in the full run).
     #[arg(long)]
     quick: bool,
     /// Run only these configurations (comma-separated ids; default: all).
@@ -57,6 +67,8 @@ struct Args {
 struct Sizes {
     anchor_runs: usize,
     other_runs: usize,
+    tanh_runs: usize,
+    rq5_inits: usize,
     epochs: usize,
     pool: usize,
     per_band: usize,
@@ -68,6 +80,8 @@ impl Args {
             Sizes {
                 anchor_runs: 24,
                 other_runs: 10,
+                tanh_runs: 10,
+                rq5_inits: 40,
                 epochs: BASE_EPOCHS,
                 pool: 2000,
                 per_band: 4,
@@ -76,6 +90,8 @@ impl Args {
             Sizes {
                 anchor_runs: self.runs,
                 other_runs: self.other_runs,
+                tanh_runs: self.tanh_runs,
+                rq5_inits: self.rq5_inits,
                 epochs: BASE_EPOCHS,
                 pool: self.pool,
                 per_band: self.per_band,
@@ -96,6 +112,17 @@ const TD: &str = "torch_default";
 use Pick::{BestOf, Random};
 use ScoredOn::{Full, Subset};
 
+/// The configurations whose reference arm trains `--rq5-inits` random inits for RQ5: the
+/// digits anchor (which the quantile sweep also uses) and one per other task.
+const RQ5_FULL: [&str; 6] = [
+    "digits_anchor",
+    "breast_cancer_base",
+    "iris_base",
+    "wine_base",
+    "diabetes_base",
+    "digits_autoencoder",
+];
+
 /// Every configuration, in report order.
 fn plans(s: &Sizes) -> Vec<ConfigPlan> {
     let epochs = s.epochs;
@@ -112,6 +139,11 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
                 epochs,
                 arms,
                 runs: s.other_runs,
+                reference_runs: if RQ5_FULL.contains(&id) {
+                    s.rq5_inits
+                } else {
+                    0
+                },
             }
         };
     let select = |scheme| {
@@ -152,7 +184,15 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
             "breast_cancer" | "iris" | "wine" => small.clone(),
             _ => select(TD),
         };
-        v.push(b.plan(arms, s.other_runs, epochs));
+        let reference_runs = if RQ5_FULL.contains(&b.id) {
+            s.rq5_inits
+        } else {
+            0
+        };
+        v.push(ConfigPlan {
+            reference_runs,
+            ..b.plan(arms, s.other_runs, epochs)
+        });
     }
     // Wide, and the optimizers (RQ3).
     let pair = || vec![arm(TD, Random, Full), arm(TD, BestOf(100), Full)];
@@ -186,12 +226,11 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
         64,
         pair(),
     ));
-    // The depth ladder (RQ4): 2, 4, 8 hidden layers of 32, ReLU and tanh. Scoring tanh
-    // candidates costs several times ReLU's, so the tanh rungs run two thirds of the runs (at
-    // least 10) to keep the default run within its time budget.
+    // The depth ladder (RQ4): 2, 4, 8 hidden layers of 32, ReLU and tanh (the tanh rungs at
+    // their own run count: see `--tanh-runs`).
     for activation in ["relu", "tanh"] {
         let runs = if activation == "tanh" {
-            (s.other_runs * 2 / 3).max(10)
+            s.tanh_runs
         } else {
             s.other_runs
         };
@@ -224,11 +263,13 @@ fn main() -> Result<()> {
         out: args.out.clone(),
         isa: args.isa.clone(),
     };
-    if sizes.other_runs < 10 {
-        bail!(
-            "--other-runs {}: need at least 10 runs per arm (the lowest-loss decile)",
-            sizes.other_runs
-        );
+    for (flag, runs) in [
+        ("--other-runs", sizes.other_runs),
+        ("--tanh-runs", sizes.tanh_runs),
+    ] {
+        if runs < 10 {
+            bail!("{flag} {runs}: need at least 10 runs per arm (the lowest-loss decile)");
+        }
     }
     if sizes.per_band == 0 || sizes.pool < 1000 {
         bail!(
@@ -360,8 +401,10 @@ fn experiments_md(
     sweep: Option<&Sweep>,
 ) -> String {
     let extra = format!(
-        " --other-runs {} --pool {} --per-band {}{}",
+        " --other-runs {} --tanh-runs {} --rq5-inits {} --pool {} --per-band {}{}",
         sizes.other_runs,
+        sizes.tanh_runs,
+        sizes.rq5_inits,
         sizes.pool,
         sizes.per_band,
         if args.quick { " --quick" } else { "" }
@@ -370,14 +413,30 @@ fn experiments_md(
         "# real_tasks: loss-based init selection beyond XOR\n\n{}",
         session.generated_md(&extra, true)
     );
+    let rq5_full: Vec<&str> = results
+        .iter()
+        .map(|c| c.prepared.plan.id.as_str())
+        .filter(|id| RQ5_FULL.contains(id))
+        .collect();
     md.push_str(&experiments::real::report::method_md(
         sizes.epochs,
         RANK_CANDIDATES,
+        &format!(
+            "{} random inits on {} (their reference arm trains that many runs); on the others, \
+             the reference arm's runs",
+            sizes.rq5_inits.max(sizes.other_runs),
+            if rq5_full.is_empty() {
+                "none".to_string()
+            } else {
+                rq5_full.join(", ")
+            }
+        ),
     ));
     for c in results {
         md.push_str(&experiments::real::report::config_md(c));
     }
     md.push_str(&experiments::real::report::verdicts_md(results));
+    md.push_str(&experiments::real::summary::summary_md(results));
     if results
         .iter()
         .any(|c| c.prepared.plan.id.starts_with("digits_depth"))

@@ -11,7 +11,7 @@ use super::quantity::Direction;
 use super::task::PredictorTask;
 use crate::leaderboard::task::Training;
 use crate::real::deceive::epochs_to;
-use crate::real::metrics::held_out_score;
+use crate::real::metrics::{Better, held_out_score};
 use crate::real::train::train_runs;
 use crate::stats::median;
 
@@ -105,7 +105,9 @@ pub fn train(task: &PredictorTask, stream: &Stream, n: usize) -> Result<Outcomes
             let target = median(&at_mid);
             Outcomes {
                 values: vec![
-                    runs.iter().map(|o| epochs_to(o, target)).collect(),
+                    runs.iter()
+                        .map(|o| epochs_to(&o.epoch_loss, target, Better::Lower))
+                        .collect(),
                     runs.iter().map(|o| o.final_loss).collect(),
                     runs.iter().map(held_out_score).collect(),
                 ],

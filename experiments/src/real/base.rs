@@ -77,6 +77,7 @@ impl BaseConfig {
             epochs,
             arms,
             runs,
+            reference_runs: 0,
         }
     }
 }

@@ -53,6 +53,20 @@ pub struct ConfigPlan {
     pub arms: Vec<Arm>,
     /// Runs per arm.
     pub runs: usize,
+    /// Runs of the reference (first) arm, whose random inits RQ5 relates to their outcomes:
+    /// `max(runs, reference_runs)`, so 0 means `runs`.
+    pub reference_runs: usize,
+}
+
+impl ConfigPlan {
+    /// Runs of arm `index` (the reference is arm 0).
+    pub fn runs_of(&self, index: usize) -> usize {
+        if index == 0 {
+            self.runs.max(self.reference_runs)
+        } else {
+            self.runs
+        }
+    }
 }
 
 /// A configuration checked and ready to run.
@@ -130,8 +144,9 @@ pub struct ArmRuns {
 }
 
 impl Prepared {
-    /// Picks and trains `arm`'s runs.
-    pub fn run_arm(&self, arm: &Arm, seed: u64) -> Result<ArmRuns> {
+    /// Picks and trains `runs` runs of `arm` (run `r` draws from the same stream whatever
+    /// `runs` is, so a longer arm extends a shorter one).
+    pub fn run_arm(&self, arm: &Arm, runs: usize, seed: u64) -> Result<ArmRuns> {
         let t0 = Instant::now();
         let plan = base_plan(arm.scheme, &self.spec, self.activation)?;
         let label = format!("{}/{}", self.plan.id, arm.name());
@@ -141,7 +156,7 @@ impl Prepared {
             arm.scored_on,
             derive_seed(seed, &format!("{}/subset", self.plan.id)),
         )?;
-        let picks = pick_inits(arm, &plan, &self.spec, &*scorer, self.plan.runs, |r| {
+        let picks = pick_inits(arm, &plan, &self.spec, &*scorer, runs, |r| {
             derive_seed(seed, &format!("{label}/{r}"))
         })?;
         let sampling_seconds = t0.elapsed().as_secs_f64();

@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
 use super::config::Prepared;
-use super::metrics::{MeanCi, Sign, held_out_score};
+use super::metrics::{Better, MeanCi, Sign, first_reach, held_out_score};
 use super::train::{RunOutcome, train_runs};
 use crate::seed::derive_seed;
 use crate::stats::Correlation;
@@ -29,20 +29,32 @@ pub struct Relation {
 }
 
 /// Epochs to the target, censored runs counted as one more than the epochs run.
-pub fn epochs_to(o: &RunOutcome, target: f64) -> f64 {
-    let e = o.epoch_loss.iter().position(|&l| l <= target);
-    e.map_or(o.epoch_loss.len() + 1, |e| e + 1) as f64
+pub fn epochs_to(curve: &[f64], target: f64, better: Better) -> f64 {
+    first_reach(curve, target, better).unwrap_or(curve.len() + 1) as f64
 }
 
-/// The relations of the initial loss to epochs to `target`, final train loss and the
-/// held-out score, across `random` runs.
-pub fn relations(random: &[RunOutcome], target: f64, seed: u64) -> Vec<Relation> {
+/// The relations of the initial loss to epochs to the train-loss target, epochs to the
+/// held-out target, final train loss and the held-out score, across `random` runs; `targets`
+/// is (train-loss target, held-out target, the held-out metric's direction).
+pub fn relations(random: &[RunOutcome], targets: (f64, f64, Better), seed: u64) -> Vec<Relation> {
+    let (target, held_target, better) = targets;
     let init: Vec<f64> = random.iter().map(|o| o.initial_loss).collect();
     // (name, values, whether higher is worse)
-    let outcomes: [(&'static str, Vec<f64>, bool); 3] = [
+    let outcomes: [(&'static str, Vec<f64>, bool); 4] = [
         (
             "epochs_to_target",
-            random.iter().map(|o| epochs_to(o, target)).collect(),
+            random
+                .iter()
+                .map(|o| epochs_to(&o.epoch_loss, target, Better::Lower))
+                .collect(),
+            true,
+        ),
+        (
+            "epochs_to_test_target",
+            random
+                .iter()
+                .map(|o| epochs_to(&o.held_out_curve, held_target, better))
+                .collect(),
             true,
         ),
         (

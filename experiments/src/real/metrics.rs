@@ -70,13 +70,14 @@ fn mean_se(values: &[f64]) -> (f64, f64) {
     (mean, (var / n).sqrt())
 }
 
-/// Epochs to a target train loss: how many runs reached it and the median epochs (runs that
-/// never reach it are censored: counted as never, not as an error).
+/// Epochs to a target (train loss, or the held-out metric): how many runs reached it and the
+/// median epochs (runs that never reach it are censored: counted as never, not as an error).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ToTarget {
-    /// The target epoch train loss.
+    /// The target: an epoch train loss to reach from above, or a held-out metric (test
+    /// accuracy from below, test MSE from above).
     pub target: f64,
-    /// Runs whose epoch loss reached ≤ target within the epochs run.
+    /// Runs that reached it within the epochs run.
     pub reached: usize,
     /// Share reached, with its Wilson interval.
     pub reached_ci95: (f64, f64),
@@ -87,21 +88,71 @@ pub struct ToTarget {
     pub runs: usize,
 }
 
+/// Which way a metric improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Lower is better (losses, MSE): a target is reached at or below it.
+    Lower,
+    /// Higher is better (accuracy): a target is reached at or above it.
+    Higher,
+}
+
+impl Better {
+    /// Whether `value` has reached `target`.
+    pub fn reached(self, value: f64, target: f64) -> bool {
+        match self {
+            Better::Lower => value <= target,
+            Better::Higher => value >= target,
+        }
+    }
+
+    /// The held-out metric's direction for a task: accuracy for classes, MSE otherwise.
+    pub fn held_out(classification: bool) -> Better {
+        if classification {
+            Better::Higher
+        } else {
+            Better::Lower
+        }
+    }
+}
+
+/// Epochs completed when `curve` (one value per epoch) first reached `target`.
+pub fn first_reach(curve: &[f64], target: f64, better: Better) -> Option<usize> {
+    curve
+        .iter()
+        .position(|&v| better.reached(v, target))
+        .map(|e| e + 1)
+}
+
 impl ToTarget {
-    /// Of `outcomes` against `target`.
+    /// Of `outcomes`' epoch train losses against `target`.
     pub fn of(outcomes: &[RunOutcome], target: f64) -> ToTarget {
-        let mut hits: Vec<Option<usize>> = outcomes
-            .iter()
-            .map(|o| {
-                o.epoch_loss
-                    .iter()
-                    .position(|&l| l <= target)
-                    .map(|e| e + 1)
-            })
-            .collect();
+        Self::of_curves(
+            outcomes.iter().map(|o| &o.epoch_loss[..]),
+            target,
+            Better::Lower,
+        )
+    }
+
+    /// Of `outcomes`' per-epoch held-out metric against `target` (test accuracy reached from
+    /// below, test MSE from above).
+    pub fn held_out(outcomes: &[RunOutcome], target: f64, better: Better) -> ToTarget {
+        Self::of_curves(
+            outcomes.iter().map(|o| &o.held_out_curve[..]),
+            target,
+            better,
+        )
+    }
+
+    fn of_curves<'a>(
+        curves: impl Iterator<Item = &'a [f64]>,
+        target: f64,
+        better: Better,
+    ) -> ToTarget {
+        let mut hits: Vec<Option<usize>> = curves.map(|c| first_reach(c, target, better)).collect();
         hits.sort_by_key(|h| h.unwrap_or(usize::MAX));
         let reached = hits.iter().filter(|h| h.is_some()).count();
-        let n = outcomes.len();
+        let n = hits.len();
         ToTarget {
             target,
             reached,
@@ -196,6 +247,24 @@ mod tests {
         assert_eq!(t.median_epochs, Some(3));
         let never = ToTarget::of(&runs, 0.1);
         assert_eq!((never.reached, never.median_epochs), (0, None));
+    }
+
+    #[test]
+    fn held_out_targets_count_in_the_metrics_direction() {
+        let mut runs = [run(&[1.0, 1.0, 1.0]), run(&[1.0, 1.0, 1.0])];
+        runs[0].held_out_curve = vec![0.5, 0.8, 0.9];
+        runs[1].held_out_curve = vec![0.9, 0.7, 0.95];
+        let acc = ToTarget::held_out(&runs, 0.9, Better::Higher);
+        // Run 0 reaches 0.9 after epoch 3, run 1 after epoch 1: median of (1, 3) by the
+        // lower-middle rule = 1.
+        assert_eq!((acc.reached, acc.median_epochs), (2, Some(1)));
+        let mse = ToTarget::held_out(&runs, 0.7, Better::Lower);
+        assert_eq!((mse.reached, mse.median_epochs), (2, Some(1)));
+        let never = ToTarget::held_out(&runs, 0.96, Better::Higher);
+        assert_eq!(
+            (never.reached, never.median_epochs, never.runs),
+            (0, None, 2)
+        );
     }
 
     #[test]

@@ -40,8 +40,7 @@ pub fn arm_json(c: &ConfigResult, a: &ArmRuns) -> Value {
         "train_loss": train_loss,
         "epochs_to_target": {
             "train_loss": ToTarget::of(o, c.target),
-            "test_accuracy": Value::Null,
-            "test_accuracy_note": "not measured: the engine trainer evaluates the test split only at the end",
+            held_out_key(c): ToTarget::held_out(o, c.held_out_target, c.held_out_better()),
         },
         "sampling_seconds": a.sampling_seconds,
         "training_seconds": a.training_seconds,
@@ -61,6 +60,15 @@ pub fn arm_json(c: &ConfigResult, a: &ArmRuns) -> Value {
     v
 }
 
+/// The held-out metric's JSON key: `test_accuracy` (classification) or `test_mse`.
+pub fn held_out_key(c: &ConfigResult) -> &'static str {
+    if c.prepared.problem.is_classification() {
+        "test_accuracy"
+    } else {
+        "test_mse"
+    }
+}
+
 /// One configuration's JSON object.
 pub fn config_json(c: &ConfigResult) -> Value {
     let p = &c.prepared.plan;
@@ -76,6 +84,7 @@ pub fn config_json(c: &ConfigResult) -> Value {
         "data": c.prepared.problem.task.describe(),
         "loss": c.prepared.problem.loss.to_string(),
         "target_train_loss": c.target,
+        format!("target_{}", held_out_key(c)): c.held_out_target,
         "arms": c.arms.iter().map(|a| arm_json(c, a)).collect::<Vec<_>>(),
         "head_start": c.head_starts.iter().map(|(arm, h)| json!({
             "arm": arm,
@@ -125,6 +134,8 @@ pub fn arms_table(c: &ConfigResult) -> String {
         test.to_string(),
         "reached target".into(),
         "median epochs to target".into(),
+        format!("reached {test} target"),
+        format!("median epochs to {test} target"),
         "sampling s".into(),
         "training s".into(),
     ]);
@@ -134,6 +145,9 @@ pub fn arms_table(c: &ConfigResult) -> String {
         .map(|a| {
             let o = &a.outcomes;
             let t = ToTarget::of(o, c.target);
+            let h = ToTarget::held_out(o, c.held_out_target, c.held_out_better());
+            let median =
+                |t: &ToTarget| t.median_epochs.map_or("censored".into(), |e| e.to_string());
             let mut r = vec![
                 a.arm.name(),
                 o.len().to_string(),
@@ -143,7 +157,9 @@ pub fn arms_table(c: &ConfigResult) -> String {
             r.extend([
                 fmt_ci(&MeanCi::of(&held_out_values(o))),
                 format!("{} / {}", t.reached, t.runs),
-                t.median_epochs.map_or("censored".into(), |e| e.to_string()),
+                median(&t),
+                format!("{} / {}", h.reached, h.runs),
+                median(&h),
                 format!("{:.1}", a.sampling_seconds),
                 format!("{:.1}", a.training_seconds),
             ]);
@@ -303,21 +319,28 @@ pub fn bands_md(bands: &[Band]) -> String {
 
 /// One CSV row per run: config, arm, run, initial loss, epoch losses, final loss, held-out.
 pub fn csv(results: &[ConfigResult]) -> String {
-    let mut s =
-        String::from("config,arm,run,initial_loss,final_train_loss,held_out,epoch_losses\n");
+    let mut s = String::from(
+        "config,arm,run,initial_loss,final_train_loss,held_out,epoch_losses,held_out_curve\n",
+    );
     for c in results {
         for a in &c.arms {
             for (r, o) in a.outcomes.iter().enumerate() {
-                let curve: Vec<String> = o.epoch_loss.iter().map(|l| format!("{l:.6}")).collect();
+                let join = |v: &[f64]| {
+                    v.iter()
+                        .map(|l| format!("{l:.6}"))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                };
                 let _ = writeln!(
                     s,
-                    "{},{},{r},{:.6},{:.6},{:.6},{}",
+                    "{},{},{r},{:.6},{:.6},{:.6},{},{}",
                     c.prepared.plan.id,
                     a.arm.name(),
                     o.initial_loss,
                     o.final_loss,
                     super::metrics::held_out_score(o),
-                    curve.join(";")
+                    join(&o.epoch_loss),
+                    join(&o.held_out_curve),
                 );
             }
         }
@@ -326,7 +349,7 @@ pub fn csv(results: &[ConfigResult]) -> String {
 }
 
 /// How the study was run, for the report's opening.
-pub fn method_md(epochs: usize, rank_candidates: usize) -> String {
+pub fn method_md(epochs: usize, rank_candidates: usize, rq5_inits: &str) -> String {
     format!(
         "## Method\n\n\
          Each configuration trains every arm's runs for {epochs} epochs of minibatch training (no early \
@@ -342,8 +365,9 @@ pub fn method_md(epochs: usize, rank_candidates: usize) -> String {
          \"final\" is the loss on the whole training set at the final parameters.\n\
          - **Target train loss**: the random arm's median final-epoch loss, so random runs reach it about \
          half the time by the end; runs that never reach it are censored (counted as never), not errors. \
-         Epochs to a target *test accuracy* are not measured: the engine trainer evaluates the test split \
-         only at the end (null in the JSON).\n\
+         **Target test accuracy** (test MSE for regression and reconstruction): the random arm's median \
+         final value, reached when the test metric measured after an epoch is first at or above it (at or \
+         below, for MSE); censored alike.\n\
          - **Intervals**: means ±1.96 standard errors; differences of independent arms ±1.96·√(se₁² + se₂²); \
          shares Wilson; Spearman ρ by a 1000-resample pairs bootstrap.\n\
          - **Head start**: selected − random train loss at every epoch (negative: selection ahead). \
@@ -355,8 +379,8 @@ pub fn method_md(epochs: usize, rank_candidates: usize) -> String {
          - **Optimizer rates** are conventional defaults, not tuned: Adam 1e-3 (1e-2 on iris and wine, \
          whose ~120 training rows give only 7–9 steps per epoch), RMSprop 1e-3, SGD with momentum 0.9 at \
          1e-2.\n\
-         - **RQ5** uses the random arm's inits of each configuration (their count is the arm's runs, not \
-         10⁴; see the sizes).\n\n"
+         - **RQ5** relates the initial loss of the reference (random) arm's inits to their outcomes: \
+         {rq5_inits}.\n\n"
     )
 }
 
@@ -364,7 +388,8 @@ pub fn method_md(epochs: usize, rank_candidates: usize) -> String {
 pub fn config_md(c: &ConfigResult) -> String {
     let p = &c.prepared.plan;
     let mut md = format!(
-        "## {}\n\n{} · {} · {} · {} lr {} · minibatch {} · {} epochs · loss {} · target train loss {:.4}\n\n{}\n",
+        "## {}\n\n{} · {} · {} · {} lr {} · minibatch {} · {} epochs · loss {} · target train loss {:.4} · \
+         target {} {:.4}\n\n{}\n",
         p.id,
         c.prepared.problem.task.describe(),
         p.arch,
@@ -375,6 +400,8 @@ pub fn config_md(c: &ConfigResult) -> String {
         p.epochs,
         c.prepared.problem.loss,
         c.target,
+        held_out_key(c).replace('_', " "),
+        c.held_out_target,
         arms_table(c),
     );
     if !c.head_starts.is_empty() {
@@ -422,16 +449,11 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .filter_map(|c| {
-            let (name, h) = main_head_start(c)?;
-            let a = c.arms.iter().find(|a| &a.arm.name() == name)?;
-            let random = c.random_of(a.arm.scheme);
-            let d = MeanCi::difference(
-                &held_out_values(&a.outcomes),
-                &held_out_values(&random.outcomes),
-            );
+            let m = main_arms(c)?;
+            let (h, d) = (m.head_start, m.held_out);
             Some(vec![
                 c.prepared.plan.id.clone(),
-                name.clone(),
+                m.selected.arm.name(),
                 fmt_ci(&h[0]),
                 fmt_ci(h.last()?),
                 persistence(h).to_string(),
@@ -447,14 +469,9 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
             ])
         })
         .collect();
-    let flagged: Vec<String> = results
-        .iter()
-        .flat_map(|c| {
-            c.relations
-                .iter()
-                .filter(|r| r.decile_worse)
-                .map(move |r| format!("{} ({})", c.prepared.plan.id, r.outcome))
-        })
+    let flagged: Vec<String> = flagged(results)
+        .into_iter()
+        .map(|(id, outcome)| format!("{id} ({outcome})"))
         .collect();
     format!(
         "\n## Verdicts\n\nRQ1 (real data), RQ3 (optimizers: digits_base, digits_sgd_momentum, digits_rmsprop) and \
@@ -616,4 +633,46 @@ pub fn main_head_start(c: &ConfigResult) -> Option<&(String, Vec<MeanCi>)> {
         .iter()
         .find(|(n, _)| n.ends_with("/best_of_100/full"))
         .or(c.head_starts.first())
+}
+
+/// The main selected arm (see [`main_head_start`]), the random arm it is compared with, its
+/// head start and its held-out difference from that random arm (selected − random).
+pub struct MainArms<'a> {
+    /// The selected arm.
+    pub selected: &'a ArmRuns,
+    /// The random arm of its scheme.
+    pub random: &'a ArmRuns,
+    /// Selected − random train loss at every epoch.
+    pub head_start: &'a [MeanCi],
+    /// Selected − random held-out value (test accuracy, or test MSE).
+    pub held_out: MeanCi,
+}
+
+/// The main selected arm of `c` and its comparison with random (`None` without one).
+pub fn main_arms(c: &ConfigResult) -> Option<MainArms<'_>> {
+    let (name, h) = main_head_start(c)?;
+    let selected = c.arms.iter().find(|a| &a.arm.name() == name)?;
+    let random = c.random_of(selected.arm.scheme);
+    Some(MainArms {
+        selected,
+        random,
+        head_start: h,
+        held_out: MeanCi::difference(
+            &held_out_values(&selected.outcomes),
+            &held_out_values(&random.outcomes),
+        ),
+    })
+}
+
+/// The (configuration id, outcome) pairs whose lowest-initial-loss decile does worse (RQ5).
+pub fn flagged(results: &[ConfigResult]) -> Vec<(&str, &str)> {
+    results
+        .iter()
+        .flat_map(|c| {
+            c.relations
+                .iter()
+                .filter(|r| r.decile_worse)
+                .map(move |r| (c.prepared.plan.id.as_str(), r.outcome))
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::arm::{ScoredOn, base_plan, scorer};
 use super::config::{ArmRuns, ConfigPlan, Prepared};
 use super::deceive::{Relation, relations};
-use super::metrics::{MeanCi, head_start};
+use super::metrics::{Better, MeanCi, head_start, held_out_values};
 use crate::seed::derive_seed;
 use crate::stats::{Correlation, median};
 
@@ -33,12 +33,15 @@ pub struct ConfigResult {
     pub arms: Vec<ArmRuns>,
     /// The target train loss: the reference arm's median final-epoch train loss.
     pub target: f64,
+    /// The held-out target: the reference arm's median final test accuracy (classification)
+    /// or test MSE, reached from below or above as [`ConfigResult::held_out_better`] says.
+    pub held_out_target: f64,
     /// Per non-reference arm, `selected − random` train loss at every epoch, against the
     /// random arm of the same scheme (or the reference when there is none).
     pub head_starts: Vec<(String, Vec<MeanCi>)>,
     /// Subset-vs-full rank correlations, one per subset size the arms use.
     pub subset_ranks: Vec<SubsetRank>,
-    /// RQ5 over the reference arm's random inits.
+    /// RQ5 over the reference arm's random inits (all [`ConfigPlan::runs_of`]`(0)` of them).
     pub relations: Vec<Relation>,
 }
 
@@ -50,6 +53,11 @@ impl ConfigResult {
             .find(|a| a.arm.scheme == scheme && a.arm.pick == super::arm::Pick::Random)
             .unwrap_or(&self.arms[0])
     }
+
+    /// Which way the held-out metric improves (accuracy up, MSE down).
+    pub fn held_out_better(&self) -> Better {
+        Better::held_out(self.prepared.problem.is_classification())
+    }
 }
 
 /// Runs `plan`: every arm, then the analyses.
@@ -58,7 +66,8 @@ pub fn run_config(p: Prepared, seed: u64) -> Result<ConfigResult> {
         .plan
         .arms
         .iter()
-        .map(|a| p.run_arm(a, seed))
+        .enumerate()
+        .map(|(i, a)| p.run_arm(a, p.plan.runs_of(i), seed))
         .collect::<Result<Vec<_>>>()?;
     let finals: Vec<f64> = arms[0]
         .outcomes
@@ -66,12 +75,19 @@ pub fn run_config(p: Prepared, seed: u64) -> Result<ConfigResult> {
         .map(|o| *o.epoch_loss.last().expect("at least one epoch"))
         .collect();
     let target = median(&finals);
+    let held_out_target = median(&held_out_values(&arms[0].outcomes));
+    let better = Better::held_out(p.problem.is_classification());
     let mut result = ConfigResult {
-        relations: relations(&arms[0].outcomes, target, derive_seed(seed, &p.plan.id)),
+        relations: relations(
+            &arms[0].outcomes,
+            (target, held_out_target, better),
+            derive_seed(seed, &p.plan.id),
+        ),
         subset_ranks: subset_ranks(&p, seed)?,
         prepared: p,
         arms,
         target,
+        held_out_target,
         head_starts: Vec::new(),
     };
     result.head_starts = result
