@@ -402,6 +402,38 @@ fn real_tasks_quick_run_has_the_issues_keys() {
 }
 
 #[test]
+fn rq5_configs_choose_which_reference_arms_train_the_rq5_inits() {
+    // In --quick, RQ5's configurations train 40 random inits and the others 10 per arm.
+    let reference_runs = |rq5: &[&str]| {
+        let out = scratch(&format!("real-rq5-{}", rq5.len()));
+        let mut args = vec![
+            "--quick",
+            "--configs",
+            "iris_base,wine_base,digits_sgd_momentum",
+        ];
+        args.extend_from_slice(rq5);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let o = run(env!("CARGO_BIN_EXE_real_tasks"), &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let doc = json(&out, "real_tasks");
+        std::fs::remove_dir_all(&out).ok();
+        doc["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["arms"][0]["runs"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // Default: iris_base and wine_base are among them, the optimizer configuration is not.
+    assert_eq!(reference_runs(&[]), [40, 40, 10]);
+    assert_eq!(reference_runs(&["--rq5-configs", "all"]), [40, 40, 40]);
+    assert_eq!(
+        reference_runs(&["--rq5-configs", "digits_sgd_momentum"]),
+        [10, 10, 40]
+    );
+}
+
+#[test]
 fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
     let out = scratch("real-bad");
     fails_cleanly(
@@ -413,6 +445,7 @@ fn real_tasks_bad_input_fails_cleanly_and_writes_nothing() {
             (vec!["--tanh-runs", "3"], "--tanh-runs 3"),
             (vec!["--runs", "0", "--configs", "iris_base"], "--runs 0"),
             (vec!["--pool", "10"], "--pool 10"),
+            (vec!["--rq5-configs", "iris_base,iris_wide"], "iris_wide"),
         ],
     );
     std::fs::remove_dir_all(&out).ok();

@@ -33,12 +33,16 @@ struct Args {
     /// rungs, the slowest to score and train, can run fewer).
     #[arg(long, default_value_t = 1000)]
     tanh_runs: usize,
-    /// Random inits RQ5 relates to their outcomes on digits_anchor and one configuration per
-    /// other task (breast_cancer_base, iris_base, wine_base, diabetes_base,
-    /// digits_autoencoder): their reference arm trains this many runs; elsewhere RQ5 uses the
-    /// reference arm's runs.
+    /// Random inits RQ5 relates to their outcomes on the configurations `--rq5-configs` names:
+    /// their reference arm trains this many runs; elsewhere RQ5 uses the reference arm's runs.
     #[arg(long, default_value_t = 10_000)]
     rq5_inits: usize,
+    /// Configurations whose reference arm trains `--rq5-inits` random inits (comma-separated
+    /// ids, or `all`). Default: digits_anchor and one per other task (breast_cancer_base,
+    /// iris_base, wine_base, diabetes_base, digits_autoencoder), which keeps the whole study
+    /// under 20 minutes on 2 cores; `all` adds about 25 minutes there.
+    #[arg(long, value_delimiter = ',')]
+    rq5_configs: Vec<String>,
     /// Candidates scored for the digits quantile sweep.
     #[arg(long, default_value_t = 50_000)]
     pool: usize,
@@ -69,9 +73,38 @@ struct Sizes {
     other_runs: usize,
     tanh_runs: usize,
     rq5_inits: usize,
+    rq5_configs: Rq5Configs,
     epochs: usize,
     pool: usize,
     per_band: usize,
+}
+
+/// The configurations whose reference arm trains `--rq5-inits` runs.
+enum Rq5Configs {
+    /// [`RQ5_FULL`].
+    Default,
+    /// Every configuration.
+    All,
+    /// These ids.
+    Ids(Vec<String>),
+}
+
+impl Rq5Configs {
+    fn of(ids: &[String]) -> Rq5Configs {
+        match ids {
+            [] => Rq5Configs::Default,
+            [all] if all == "all" => Rq5Configs::All,
+            ids => Rq5Configs::Ids(ids.to_vec()),
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        match self {
+            Rq5Configs::Default => RQ5_FULL.contains(&id),
+            Rq5Configs::All => true,
+            Rq5Configs::Ids(ids) => ids.iter().any(|i| i == id),
+        }
+    }
 }
 
 impl Args {
@@ -82,6 +115,7 @@ impl Args {
                 other_runs: 10,
                 tanh_runs: 10,
                 rq5_inits: 40,
+                rq5_configs: Rq5Configs::of(&self.rq5_configs),
                 epochs: BASE_EPOCHS,
                 pool: 2000,
                 per_band: 4,
@@ -92,6 +126,7 @@ impl Args {
                 other_runs: self.other_runs,
                 tanh_runs: self.tanh_runs,
                 rq5_inits: self.rq5_inits,
+                rq5_configs: Rq5Configs::of(&self.rq5_configs),
                 epochs: BASE_EPOCHS,
                 pool: self.pool,
                 per_band: self.per_band,
@@ -139,7 +174,7 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
                 epochs,
                 arms,
                 runs: s.other_runs,
-                reference_runs: if RQ5_FULL.contains(&id) {
+                reference_runs: if s.rq5_configs.contains(id) {
                     s.rq5_inits
                 } else {
                     0
@@ -184,7 +219,7 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
             "breast_cancer" | "iris" | "wine" => small.clone(),
             _ => select(TD),
         };
-        let reference_runs = if RQ5_FULL.contains(&b.id) {
+        let reference_runs = if s.rq5_configs.contains(b.id) {
             s.rq5_inits
         } else {
             0
@@ -286,6 +321,17 @@ fn main() -> Result<()> {
                 "--configs: unknown configuration `{id}`; known: {}",
                 known.join(", ")
             );
+        }
+    }
+    if let Rq5Configs::Ids(ids) = &sizes.rq5_configs {
+        for id in ids {
+            if !plans.iter().any(|p| &p.id == id) {
+                let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+                bail!(
+                    "--rq5-configs: unknown configuration `{id}`; known: all, {}",
+                    known.join(", ")
+                );
+            }
         }
     }
     if !args.configs.is_empty() {
@@ -400,8 +446,13 @@ fn experiments_md(
     results: &[ConfigResult],
     sweep: Option<&Sweep>,
 ) -> String {
+    let rq5_configs = if args.rq5_configs.is_empty() {
+        String::new()
+    } else {
+        format!(" --rq5-configs {}", args.rq5_configs.join(","))
+    };
     let extra = format!(
-        " --other-runs {} --tanh-runs {} --rq5-inits {} --pool {} --per-band {}{}",
+        " --other-runs {} --tanh-runs {} --rq5-inits {}{rq5_configs} --pool {} --per-band {}{}",
         sizes.other_runs,
         sizes.tanh_runs,
         sizes.rq5_inits,
@@ -416,7 +467,7 @@ fn experiments_md(
     let rq5_full: Vec<&str> = results
         .iter()
         .map(|c| c.prepared.plan.id.as_str())
-        .filter(|id| RQ5_FULL.contains(id))
+        .filter(|id| sizes.rq5_configs.contains(id))
         .collect();
     md.push_str(&experiments::real::report::method_md(
         sizes.epochs,
