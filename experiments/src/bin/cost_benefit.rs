@@ -42,12 +42,7 @@ fn main() -> Result<()> {
     grid.lr_factors = vec![1.0];
     let cells = grid.cells()?;
     let session = Session::start("cost_benefit", &args.common)?;
-    let opts = RunOptions {
-        runs: session.runs(),
-        seed: session.seed(),
-        isa: session.isa,
-    };
-    let results = run_cells(&cells, opts)?;
+    let results = run_cells(&cells, RunOptions::of(&session))?;
     let extra = regenerating_flags(&[
         ("presets", &args.axes.presets),
         ("schemes", &args.axes.schemes),

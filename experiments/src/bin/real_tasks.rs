@@ -289,6 +289,19 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
     v
 }
 
+/// An error naming the first of `ids` (given with `flag`) that no plan has, and the known ones
+/// (after `also`, the flag's other accepted words).
+fn known_ids(flag: &str, ids: &[String], plans: &[ConfigPlan], also: &str) -> Result<()> {
+    if let Some(id) = ids.iter().find(|id| !plans.iter().any(|p| &&p.id == id)) {
+        let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+        bail!(
+            "{flag}: unknown configuration `{id}`; known: {also}{}",
+            known.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let sizes = args.sizes();
@@ -314,25 +327,9 @@ fn main() -> Result<()> {
         );
     }
     let mut plans = plans(&sizes);
-    for id in &args.configs {
-        if !plans.iter().any(|p| &p.id == id) {
-            let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
-            bail!(
-                "--configs: unknown configuration `{id}`; known: {}",
-                known.join(", ")
-            );
-        }
-    }
+    known_ids("--configs", &args.configs, &plans, "")?;
     if let Rq5Configs::Ids(ids) = &sizes.rq5_configs {
-        for id in ids {
-            if !plans.iter().any(|p| &p.id == id) {
-                let known: Vec<&str> = plans.iter().map(|p| p.id.as_str()).collect();
-                bail!(
-                    "--rq5-configs: unknown configuration `{id}`; known: all, {}",
-                    known.join(", ")
-                );
-            }
-        }
+        known_ids("--rq5-configs", ids, &plans, "all, ")?;
     }
     if !args.configs.is_empty() {
         plans.retain(|p| args.configs.contains(&p.id));

@@ -37,12 +37,7 @@ fn main() -> Result<()> {
     )?;
     let cells = grid.cells()?;
     let session = Session::start("xor_grid", &args.common)?;
-    let opts = RunOptions {
-        runs: session.runs(),
-        seed: session.seed(),
-        isa: session.isa,
-    };
-    let results = run_cells(&cells, opts)?;
+    let results = run_cells(&cells, RunOptions::of(&session))?;
     let extra_args = regenerating_flags(&[
         ("presets", &args.axes.presets),
         ("schemes", &args.axes.schemes),

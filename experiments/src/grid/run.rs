@@ -23,6 +23,17 @@ pub struct RunOptions {
     pub isa: Isa,
 }
 
+impl RunOptions {
+    /// The runs, seed and ISA `session` was started with.
+    pub fn of(session: &crate::driver::Session) -> RunOptions {
+        RunOptions {
+            runs: session.runs(),
+            seed: session.seed(),
+            isa: session.isa,
+        }
+    }
+}
+
 /// One run, kept for per-run analyses (initial loss against outcome, the distance fit).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunRecord {
