@@ -182,7 +182,7 @@ impl Problem<'_> {
             vals[last].view(),
             loss_scratch,
             &mut total.sum,
-            &mut total.correct,
+            Some(&mut total.correct),
             want_grad.then(|| deltas[last].view_mut()),
         );
         let Some(mut dz1) = dz1 else { return };

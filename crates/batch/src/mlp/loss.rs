@@ -23,7 +23,7 @@ crate::isa_dispatch! {
         o: ArrayView2<'_, f32>,
         sc: &mut LossScratch,
         sum: &mut f32,
-        correct: &mut usize,
+        correct: Option<&mut usize>,
         grad: Option<ArrayViewMut2<'_, f32>>,
     ) {
         this.tile_body(first, o, sc, sum, correct, grad)
@@ -102,7 +102,7 @@ impl TileLoss {
     }
 
     /// Adds tile rows `first..first + R` (`o` is outputs × R, standard layout) to `sum`,
-    /// counts correct rows, and when `grad` is given fills it (outputs × R) with ∂L/∂o, mean
+    /// counts correct rows into `correct` when asked (training steps do not ask), and when `grad` is given fills it (outputs × R) with ∂L/∂o, mean
     /// factor included. Runs on the clone `isa` names, so the loops are as wide as the CPU.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn tile(
@@ -112,7 +112,7 @@ impl TileLoss {
         o: ArrayView2<'_, f32>,
         sc: &mut LossScratch,
         sum: &mut f32,
-        correct: &mut usize,
+        correct: Option<&mut usize>,
         grad: Option<ArrayViewMut2<'_, f32>>,
     ) {
         tile_on(isa, self, first, o, sc, sum, correct, grad);
@@ -125,42 +125,14 @@ impl TileLoss {
         o: ArrayView2<'_, f32>,
         sc: &mut LossScratch,
         sum: &mut f32,
-        correct: &mut usize,
+        correct: Option<&mut usize>,
         grad: Option<ArrayViewMut2<'_, f32>>,
     ) {
         let (k, rows) = o.dim();
         let t = self.targets_t.slice(ndarray::s![.., first..first + rows]);
-        let class = &self.class[first..first + rows];
-        *correct += match self.rule {
-            AccuracyRule::Threshold(th) => o
-                .row(0)
-                .iter()
-                .zip(class)
-                .filter(|(y, c)| usize::from(f64::from(**y) >= th) == **c)
-                .count(),
-            AccuracyRule::Argmax => {
-                // torch.argmax per row, across rows at once: the first maximum wins and a NaN
-                // never does.
-                // Values and indices in separate arrays, so the compare-and-select vectorizes.
-                sc.best_v.clear();
-                sc.best_v.resize(rows, f32::NEG_INFINITY);
-                sc.best_i.clear();
-                sc.best_i.resize(rows, 0);
-                let o_all = o.to_slice().expect("outputs are standard layout");
-                for (j, oj) in o_all.chunks_exact(rows).enumerate() {
-                    for ((bv, bi), &y) in sc.best_v.iter_mut().zip(&mut sc.best_i).zip(oj) {
-                        let better = y > *bv;
-                        *bv = if better { y } else { *bv };
-                        *bi = if better { j as u32 } else { *bi };
-                    }
-                }
-                sc.best_i
-                    .iter()
-                    .zip(class)
-                    .filter(|(b, c)| **b as usize == **c)
-                    .count()
-            }
-        };
+        if let Some(correct) = correct {
+            *correct += self.correct_rows(first, o, sc);
+        }
         let scale = self.scale;
         match self.loss {
             Loss::Mse | Loss::BceWithLogits => {
@@ -203,6 +175,47 @@ impl TileLoss {
         }
     }
 
+    /// How many of tile rows `first..first + R` the accuracy rule counts correct.
+    #[inline(always)]
+    fn correct_rows(&self, first: usize, o: ArrayView2<'_, f32>, sc: &mut LossScratch) -> usize {
+        let rows = o.ncols();
+        let class = &self.class[first..first + rows];
+        match self.rule {
+            AccuracyRule::Threshold(th) => o
+                .row(0)
+                .iter()
+                .zip(class)
+                .filter(|(y, c)| usize::from(f64::from(**y) >= th) == **c)
+                .count(),
+            AccuracyRule::Argmax => {
+                // torch.argmax per row, across rows at once: the first maximum wins and a NaN
+                // never does.
+                // Values and indices in separate arrays, so the compare-and-select vectorizes.
+                sc.best_v.clear();
+                sc.best_v.resize(rows, f32::NEG_INFINITY);
+                sc.best_i.clear();
+                sc.best_i.resize(rows, 0);
+                let o_all = o.to_slice().expect("outputs are standard layout");
+                for (j, oj) in o_all.chunks_exact(rows).enumerate() {
+                    for ((bv, bi), &y) in sc.best_v.iter_mut().zip(&mut sc.best_i).zip(oj) {
+                        // `max` for the value, so the store is unconditional: a select
+                        // compiles to a masked store, microcoded and slow on AMD. Where the
+                        // two differ (a tie of ±0, or a NaN best) the comparisons come out
+                        // the same.
+                        let better = y > *bv;
+                        *bi = if better { j as u32 } else { *bi };
+                        *bv = bv.max(y);
+                    }
+                }
+                sc.best_i
+                    .iter()
+                    .zip(class)
+                    .filter(|(b, c)| **b as usize == **c)
+                    .count()
+            }
+        }
+    }
+
     /// The engine's log-sum-exp form, across the tile's rows at once: max first (NaN ignored),
     /// then Σ exp(x − max) in column order, lse = max + ln Σ.
     #[inline(always)]
@@ -236,13 +249,14 @@ impl TileLoss {
         }
         sc.values.clear();
         sc.values.resize(rows, 0.0);
-        for (r, v) in sc.values.iter_mut().enumerate() {
-            let (m, s) = (sc.m[r], sc.s[r]);
+        // Zipped, not indexed, so the loop vectorizes.
+        for ((v, &m), &s) in sc.values.iter_mut().zip(&sc.m).zip(&sc.s) {
             // s ≥ 1 when m is finite: the polynomial ln's domain.
             *v = m + ln(s);
         }
+        let all_finite = sc.m.iter().fold(true, |ok, m| ok & m.is_finite());
         for r in 0..rows {
-            if !sc.m[r].is_finite() {
+            if !all_finite && !sc.m[r].is_finite() {
                 let mut s = 0.0f32;
                 for j in 0..k {
                     sc.e[j * rows + r] = o[(j, r)].exp();
@@ -261,8 +275,12 @@ impl TileLoss {
                 *p += tt * x;
             }
         }
-        for ((v, &ms), &picked) in sc.values.iter().zip(mass).zip(&sc.s2) {
-            *sum += v * ms - picked;
+        // Each row's loss across rows at once, then the rows added in data order.
+        for ((v, &ms), &picked) in sc.values.iter_mut().zip(mass).zip(&sc.s2) {
+            *v = *v * ms - picked;
+        }
+        for v in &sc.values {
+            *sum += v;
         }
         if let Some(mut g) = grad {
             let g_all = g.as_slice_mut().expect("gradients are standard layout");
@@ -277,6 +295,61 @@ impl TileLoss {
                 {
                     *g = ((e / s) * ms - tt) * self.scale;
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tile's argmax accuracy counts a row exactly when the engine's `argmax` picks its
+    /// class: first maximum wins, NaN never, ±0 ties, infinities, on every ISA.
+    #[test]
+    fn argmax_accuracy_is_the_engines_on_ties_nans_and_infinities() {
+        let (nan, inf) = (f32::NAN, f32::INFINITY);
+        let mut rows: Vec<[f32; 3]> = vec![
+            [1.0, 1.0, 0.5],
+            [0.5, 1.0, 1.0],
+            [-0.0, 0.0, -1.0],
+            [0.0, -0.0, -1.0],
+            [nan, 0.5, 0.4],
+            [0.4, nan, 0.5],
+            [nan, nan, nan],
+            [-inf, -inf, -inf],
+            [inf, inf, 2.0],
+            [-inf, nan, -inf],
+            [-1.0, -1.0, -1.0],
+        ];
+        // More rows than a vector, so the vector loop and its tail both run.
+        rows.extend((0..40).map(|i| {
+            let v = |k: usize| ((i * 7 + k * 3) % 5) as f32 * 0.5 - 1.0;
+            [v(0), v(1), v(2)]
+        }));
+        let n = rows.len();
+        for class in 0..3 {
+            let mut targets = Array2::zeros((n, 3));
+            targets.column_mut(class).fill(1.0);
+            let loss = TileLoss::new(Loss::CrossEntropy, targets.view());
+            let o = Array2::from_shape_fn((3, n), |(j, r)| rows[r][j]);
+            let want = rows
+                .iter()
+                .filter(|r| argmax(r.iter().copied()) == class)
+                .count();
+            for isa in Isa::available() {
+                let (mut sum, mut correct) = (0.0, 0);
+                let mut sc = LossScratch::default();
+                loss.tile(
+                    isa,
+                    0,
+                    o.view(),
+                    &mut sc,
+                    &mut sum,
+                    Some(&mut correct),
+                    None,
+                );
+                assert_eq!(correct, want, "class {class} on {isa}");
             }
         }
     }

@@ -10,7 +10,7 @@ use initsift_nn::{EpochOrder, StopReason, StopTracker};
 
 use super::config::{MinibatchOrder, run_seed};
 use super::data::Gathered;
-use super::kernel::{Runs, Scratch, minibatch_grads};
+use super::kernel::{Scratch, run_grads};
 use super::optim::{state_slots, step};
 use super::outcome::{Curves, EpochsToTarget};
 use super::train::MlpTrainer;
@@ -34,11 +34,12 @@ enum Orders {
 /// A batch of runs and its training state.
 pub(crate) struct Batch<'a> {
     trainer: &'a MlpTrainer,
-    /// Each slot's parameters, gradients and optimizer buffers (slot-major, flat layout),
-    /// active slots first.
+    /// Each slot's parameters and optimizer buffers (slot-major, flat layout), active slots
+    /// first.
     params: Vec<f32>,
-    grads: Vec<f32>,
     state: Vec<Vec<f32>>,
+    /// One run's gradient (each slot's in turn, stepped at once).
+    grad: Vec<f32>,
     /// The batch-local run in each active slot.
     slots: Vec<usize>,
     trackers: Vec<StopTracker>,
@@ -69,7 +70,7 @@ impl<'a> Batch<'a> {
         Self {
             trainer,
             params: init.to_vec(),
-            grads: vec![0.0; init.len()],
+            grad: vec![0.0; trainer.net.param_len],
             state: vec![vec![0.0; init.len()]; state_slots(&trainer.config.optimizer)],
             slots: (0..count).collect(),
             trackers: vec![StopTracker::default(); count],
@@ -176,8 +177,8 @@ impl<'a> Batch<'a> {
     /// One full-batch step of every active run; their loss sums land in `self.sums`.
     fn full_batch_epoch(&mut self) {
         let all = &self.trainer.all_rows;
-        self.grads_of(0..self.slots.len(), all, 0..all.count);
-        self.step_all();
+        self.t += 1;
+        self.step_slots(0..self.slots.len(), all, 0..all.count);
     }
 
     /// One epoch of minibatch steps; pushes each active slot's epoch loss (the engine's
@@ -198,13 +199,13 @@ impl<'a> Batch<'a> {
                     .map(|&local| orders[local].next_epoch().to_vec())
                     .collect();
                 for j in 0..n.div_ceil(b) {
+                    self.t += 1;
                     for (s, order) in epoch.iter().enumerate() {
                         let chunk = &order[j * b..((j + 1) * b).min(n)];
                         let g = Gathered::into_slot(&mut rows, &tr.train, tr.config.loss, chunk);
-                        self.grads_of(s..s + 1, g, 0..chunk.len());
+                        self.step_slots(s..s + 1, g, 0..chunk.len());
                         totals[s] += f64::from(self.sums[s] * g.loss.scale) * chunk.len() as f64;
                     }
-                    self.step_all();
                 }
             }
             orders => {
@@ -221,11 +222,11 @@ impl<'a> Batch<'a> {
                     let chunk = start..(start + b).min(n);
                     let len = chunk.len();
                     g.loss.mean_over(len);
-                    self.grads_of(0..active, g, chunk);
+                    self.t += 1;
+                    self.step_slots(0..active, g, chunk);
                     for (total, &sum) in totals.iter_mut().zip(&self.sums) {
                         *total += f64::from(sum * g.loss.scale) * len as f64;
                     }
-                    self.step_all();
                 }
             }
         }
@@ -233,41 +234,37 @@ impl<'a> Batch<'a> {
         losses.extend(totals.iter().map(|t| t / n as f64));
     }
 
-    /// Gradients of the slots `slots` on the rows `range` of `data`; loss sums into
-    /// `self.sums`.
-    fn grads_of(&mut self, slots: Range<usize>, data: &Gathered, range: Range<usize>) {
-        let net = &self.trainer.net;
-        let p = net.param_len;
-        let sums = &mut self.sums[slots.clone()];
-        sums.fill(0.0);
-        minibatch_grads(
-            net,
-            self.trainer.isa,
-            data,
-            range,
-            Runs {
-                params: &self.params[slots.start * p..slots.end * p],
-                grads: &mut self.grads[slots.start * p..slots.end * p],
-            },
-            sums,
-            &mut self.scratch,
-        );
-    }
-
-    /// One optimizer step of every active slot.
-    fn step_all(&mut self) {
-        self.t += 1;
+    /// Optimizer step `self.t` of the slots `slots` on the rows `range` of `data`: each slot's
+    /// gradient, then at once its step, while its parameters and moments are in cache (every
+    /// slot is at the same step, and a slot's step reads only its own numbers). Loss sums
+    /// into `self.sums`.
+    fn step_slots(&mut self, slots: Range<usize>, data: &Gathered, range: Range<usize>) {
         let tr = self.trainer;
-        let len = self.slots.len() * tr.net.param_len;
-        let mut state: Vec<&mut [f32]> = self.state.iter_mut().map(|s| &mut s[..len]).collect();
-        step(
-            tr.isa,
-            &tr.config.optimizer,
-            self.t,
-            &mut self.params[..len],
-            &self.grads[..len],
-            &mut state,
-        );
+        let p = tr.net.param_len;
+        for s in slots {
+            let at = s * p..(s + 1) * p;
+            self.sums[s] = 0.0;
+            run_grads(
+                &tr.net,
+                tr.isa,
+                data,
+                range.clone(),
+                &self.params[at.clone()],
+                &mut self.grad,
+                &mut self.sums[s],
+                &mut self.scratch,
+            );
+            let mut state: Vec<&mut [f32]> =
+                self.state.iter_mut().map(|b| &mut b[at.clone()]).collect();
+            step(
+                tr.isa,
+                &tr.config.optimizer,
+                self.t,
+                &mut self.params[at],
+                &self.grad,
+                &mut state,
+            );
+        }
     }
 
     /// Keeps only the slots `survivors` (ascending), moved to the front in order.

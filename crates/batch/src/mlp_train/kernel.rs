@@ -1,12 +1,13 @@
-//! One optimizer step's gradients for a batch of runs that share a minibatch: the forward and
-//! backward passes, feature-major (a layer's values are `[width, rows]`), in row tiles.
+//! One optimizer step's gradient for one run on a minibatch: the forward and backward passes,
+//! feature-major (a layer's values are `[width, rows]`), in row tiles.
 //!
-//! For each row tile, every run of the batch in turn: its Linear layers are small products
-//! ([`gemm`](super::gemm)) of its own weights with the tile, which the runs share (so it stays
-//! in cache while they read it); activations and losses are the batched scorer's
-//! (`crate::mlp`). The first layer reads the tile both feature-major (forward, `W₁·Xᵀ`) and
-//! row-major (weight gradient, `dZ₁·X`); later layers transpose their input for the weight
-//! gradient. A run's numbers depend only on its parameters and the data, never on which other
+//! Its Linear layers are small products ([`gemm`](super::gemm)) of the run's own weights with
+//! the tile; activations and losses are the batched scorer's (`crate::mlp`). The first layer
+//! reads the tile both feature-major (forward, `W₁·Xᵀ`) and row-major (weight gradient,
+//! `dZ₁·X`); later layers transpose their input for the weight gradient. The runs of a batch
+//! take their gradients one after another on the same rows, and the caller steps each run's
+//! optimizer right after its gradient, while its parameters, gradient and moments are still in
+//! cache. A run's numbers depend only on its parameters and the data, never on which other
 //! runs share its batch.
 
 use std::ops::Range;
@@ -86,28 +87,22 @@ struct Inputs<'a> {
     count: usize,
 }
 
-/// Every run's parameters and gradients (run-major, flat layout).
-pub(crate) struct Runs<'a> {
-    pub(crate) params: &'a [f32],
-    /// Overwritten with the gradients.
-    pub(crate) grads: &'a mut [f32],
-}
-
-/// The gradients of every run in `runs` on the gathered rows `range` of `data` under its loss,
-/// and each run's loss sum before the mean's factor added to `sums` (row order, as the engine
-/// sums).
-pub(crate) fn minibatch_grads(
+/// One run's gradient on the gathered rows `range` of `data` under its loss, tile by tile,
+/// into `grads` (overwritten), and its loss sum before the mean's factor added to `sum` (row
+/// order, as the engine sums).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_grads(
     net: &Net,
     isa: Isa,
     data: &Gathered,
     range: Range<usize>,
-    runs: Runs<'_>,
-    sums: &mut [f32],
+    params: &[f32],
+    grads: &mut [f32],
+    sum: &mut f32,
     sc: &mut Scratch,
 ) {
-    let p = net.param_len;
     let d = net.inputs;
-    runs.grads.fill(0.0);
+    grads.fill(0.0);
     let mut r0 = range.start;
     while r0 < range.end {
         let rows = TILE_ROWS.min(range.end - r0);
@@ -122,25 +117,7 @@ pub(crate) fn minibatch_grads(
             },
             count: rows,
         };
-        for ((params, grads), sum) in runs
-            .params
-            .chunks_exact(p)
-            .zip(runs.grads.chunks_exact_mut(p))
-            .zip(sums.iter_mut())
-        {
-            let mut correct = 0;
-            run_tile(
-                net,
-                isa,
-                &data.loss,
-                r0,
-                tile,
-                params,
-                grads,
-                sc,
-                (sum, &mut correct),
-            );
-        }
+        run_tile(net, isa, &data.loss, r0, tile, params, grads, sc, sum);
         r0 += rows;
     }
 }
@@ -157,7 +134,7 @@ fn run_tile(
     params: &[f32],
     grads: &mut [f32],
     sc: &mut Scratch,
-    (sum, correct): (&mut f32, &mut usize),
+    sum: &mut f32,
 ) {
     let steps = &net.steps;
     let rows = x.count;
@@ -204,7 +181,7 @@ fn run_tile(
         ArrayView2::from_shape((width, rows), &sc.vals[last]).expect("outputs × rows"),
         &mut sc.loss,
         sum,
-        correct,
+        None,
         Some(
             ArrayViewMut2::from_shape((width, rows), &mut sc.deltas[last]).expect("outputs × rows"),
         ),

@@ -13,11 +13,12 @@
 //!   parameters with the batched scorer ([`MlpScorer`](crate::mlp::MlpScorer)).
 //! - **Batching:** runs are cut into batches by run index; a batch's runs share each
 //!   minibatch, gathered once per epoch (rows in epoch order, in both layouts the passes
-//!   read), so a minibatch is a range of rows. Per row tile, every run of the batch in turn
-//!   runs its forward and backward pass on the tile while it is in cache; its Linear layers
-//!   are small register-tiled products with no packing (`gemm`: FMA chains in matrixmultiply's
-//!   order, so they equal the engine's sgemms bit for bit). Finished runs leave their batch
-//!   after each epoch. Batches run on rayon's threads.
+//!   read), so a minibatch is a range of rows. Each run of the batch in turn runs its forward
+//!   and backward pass on the minibatch, tile by tile, and takes its optimizer step at once,
+//!   while its parameters, gradient and moments are in cache (every run is at the same step);
+//!   its Linear layers are small register-tiled products with no packing (`gemm`: FMA chains
+//!   in matrixmultiply's order, so they equal the engine's sgemms bit for bit). Finished runs
+//!   leave their batch after each epoch. Batches run on rayon's threads.
 //! - **Determinism:** a run's arithmetic depends only on its own parameters and the data
 //!   order, never on its batch, slot, thread or ISA: the same bits on any thread count.
 //! - **Slow twin:** the engine `Trainer` with [`MlpTrainConfig::engine_config`]; the losses

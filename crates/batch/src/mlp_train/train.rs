@@ -17,7 +17,7 @@ use crate::Isa;
 use crate::mlp::MlpScorer;
 
 /// Target size, in floats, of a batch's first-layer values on one tile; sets the runs per
-/// batch (16 for digits 64-32-10: a batch's parameters, gradients and Adam moments then stay
+/// batch (16 for digits 64-32-10: a batch's parameters and Adam moments then stay
 /// in L2; 4 to 32 runs measured within 3 % of each other).
 const STACKED_FLOATS: usize = 1 << 15;
 /// Most runs per batch.
