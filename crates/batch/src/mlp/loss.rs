@@ -102,8 +102,9 @@ impl TileLoss {
     }
 
     /// Adds tile rows `first..first + R` (`o` is outputs × R, standard layout) to `sum`,
-    /// counts correct rows into `correct` when asked (training steps do not ask), and when `grad` is given fills it (outputs × R) with ∂L/∂o, mean
-    /// factor included. Runs on the clone `isa` names, so the loops are as wide as the CPU.
+    /// counts correct rows into `correct` when asked (training steps do not ask), and when
+    /// `grad` is given fills it (outputs × R) with ∂L/∂o, mean factor included. Runs on the
+    /// clone `isa` names, so the loops are as wide as the CPU.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn tile(
         &self,
@@ -199,9 +200,9 @@ impl TileLoss {
                 for (j, oj) in o_all.chunks_exact(rows).enumerate() {
                     for ((bv, bi), &y) in sc.best_v.iter_mut().zip(&mut sc.best_i).zip(oj) {
                         // `max` for the value, so the store is unconditional: a select
-                        // compiles to a masked store, microcoded and slow on AMD. Where the
-                        // two differ (a tie of ±0, or a NaN best) the comparisons come out
-                        // the same.
+                        // compiles to a masked store, microcoded and slow on AMD. The two
+                        // differ only on a tie of ±0 (a NaN never wins either), where every
+                        // later comparison comes out the same.
                         let better = y > *bv;
                         *bi = if better { j as u32 } else { *bi };
                         *bv = bv.max(y);

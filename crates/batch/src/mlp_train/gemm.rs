@@ -86,7 +86,7 @@ crate::isa_dispatch! {
             #[cfg(target_arch = "x86_64")]
             // 6×16 tiles: 12 accumulators (enough independent chains to keep both FMA
             // units busy through their latency), 2 B vectors and a broadcast fill 15 of the
-            // 16 registers; 4×16 measured 1.2–2.4× slower on the trainer's shapes.
+            // 16 registers; 4×16 ran the trainer's shapes 1.15–2.3× slower (alone, in L1).
             // SAFETY: `lanes_for` gives AVX2 lanes only on a CPU with AVX2 and FMA.
             Isa::Avx2 => rows::<6, 2, _>(unsafe { lanes::Ymm::new() }, a, b, c, dims, init),
             _ => rows::<4, 2, _>(lanes::Baseline::new(), a, b, c, dims, init),
