@@ -40,7 +40,7 @@ struct Args {
     /// Configurations whose reference arm trains `--rq5-inits` random inits (comma-separated
     /// ids, or `all`). Default: digits_anchor and one per other task (breast_cancer_base,
     /// iris_base, wine_base, diabetes_base, digits_autoencoder), which keeps the whole study
-    /// under 20 minutes on 2 cores; `all` adds about 25 minutes there.
+    /// under 20 minutes on 2 cores; with `all` the study took 53 minutes there.
     #[arg(long, value_delimiter = ',')]
     rq5_configs: Vec<String>,
     /// Candidates scored for the digits quantile sweep.
