@@ -178,38 +178,24 @@ fn tile<const MR: usize, const NV: usize, V: Lanes>(
             }
         }
     }
-    // The loop reads A's rows `i0..i0 + MR` and B's columns `j0..j0 + NV·WIDTH` over the
-    // depth through pointers, checked once here: per-element checks cost as many
-    // instructions as the multiply-adds they guard.
-    if depth > 0 {
-        let _ = (
-            &a.data[(i0 + MR - 1) * a.stride..][..depth],
-            &b.data[(depth - 1) * b.stride + j0..][..NV * w],
-        );
-    }
     // Plain loops rather than `array::from_fn`: its callee is compiled without the clone's
     // features, so the intrinsics in the closure would not be inlined.
-    let mut a_rows = [a.data.as_ptr(); MR];
+    let mut a_rows: [&[f32]; MR] = [&[]; MR];
     for (t, row) in a_rows.iter_mut().enumerate() {
-        *row = a.data[(i0 + t) * a.stride..].as_ptr();
+        *row = &a.data[(i0 + t) * a.stride..][..depth];
     }
-    let mut b_row = b.data[j0..].as_ptr();
     let mut bk = [v; NV];
     for k in 0..depth {
+        let b_row = &b.data[k * b.stride + j0..][..NV * w];
         for (u, bk) in bk.iter_mut().enumerate() {
-            // SAFETY: `b_row` is B's row k from column j0, and that row's `NV·WIDTH` values
-            // lie within `b.data` (the last row's were checked above).
-            *bk = unsafe { v.load_ptr(b_row.add(u * w)) };
+            *bk = v.load(&b_row[u * w..]);
         }
         for (acc, row) in acc.iter_mut().zip(&a_rows) {
-            // SAFETY: A's rows `i0..i0 + MR` have `depth` values each within `a.data` (the
-            // last one's were checked above) and k < depth.
-            let at = v.splat(unsafe { *row.add(k) });
+            let at = v.splat(row[k]);
             for (acc, &bk) in acc.iter_mut().zip(&bk) {
                 *acc = acc.mul_add(at, bk);
             }
         }
-        b_row = b_row.wrapping_add(b.stride);
     }
     for (t, acc) in acc.iter_mut().enumerate() {
         if let Init::Bias(bias) = init {
@@ -264,11 +250,6 @@ trait Lanes: Copy {
     fn splat(self, x: f32) -> Self;
     /// The first `WIDTH` values of `s`.
     fn load(self, s: &[f32]) -> Self;
-    /// The `WIDTH` values from `p` on.
-    ///
-    /// # Safety
-    /// They are readable f32 values.
-    unsafe fn load_ptr(self, p: *const f32) -> Self;
     /// Into the first `WIDTH` values of `s`.
     fn store(self, s: &mut [f32]);
     /// `self + a·b` per lane, rounded as [`scalar_mul_add`](Self::scalar_mul_add).

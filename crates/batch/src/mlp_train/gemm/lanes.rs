@@ -120,12 +120,6 @@ mod x86 {
         }
 
         #[inline(always)]
-        unsafe fn load_ptr(self, p: *const f32) -> Self {
-            // SAFETY: AVX-512F as above; the caller vouches for the 16 values.
-            Self(unsafe { _mm512_loadu_ps(p) })
-        }
-
-        #[inline(always)]
         fn store(self, s: &mut [f32]) {
             let s = &mut s[..Self::WIDTH];
             // SAFETY: AVX-512F as above; `s` holds the 16 values written.
@@ -194,12 +188,6 @@ mod x86 {
             let s = &s[..Self::WIDTH];
             // SAFETY: AVX2 as above; `s` holds the 8 values read.
             Self(unsafe { _mm256_loadu_ps(s.as_ptr()) })
-        }
-
-        #[inline(always)]
-        unsafe fn load_ptr(self, p: *const f32) -> Self {
-            // SAFETY: AVX2 as above; the caller vouches for the 8 values.
-            Self(unsafe { _mm256_loadu_ps(p) })
         }
 
         #[inline(always)]
@@ -292,12 +280,6 @@ mod x86 {
         }
 
         #[inline(always)]
-        unsafe fn load_ptr(self, p: *const f32) -> Self {
-            // SAFETY: SSE2 as above; the caller vouches for the 4 values.
-            Self(unsafe { _mm_loadu_ps(p) })
-        }
-
-        #[inline(always)]
         fn store(self, s: &mut [f32]) {
             let s = &mut s[..Self::WIDTH];
             // SAFETY: SSE2 as above; `s` holds the 4 values written.
@@ -366,12 +348,6 @@ mod portable {
         #[inline(always)]
         fn load(self, s: &[f32]) -> Self {
             Self(s[..4].try_into().expect("4 values"))
-        }
-
-        #[inline(always)]
-        unsafe fn load_ptr(self, p: *const f32) -> Self {
-            // SAFETY: the caller vouches for the 4 values.
-            Self(unsafe { p.cast::<[f32; 4]>().read_unaligned() })
         }
 
         #[inline(always)]
