@@ -107,6 +107,18 @@ impl Rq5Configs {
     }
 }
 
+impl Sizes {
+    /// Runs of configuration `id`'s reference arm: `rq5_inits` where RQ5 asks for them, else
+    /// none beyond the arm's own.
+    fn reference_runs(&self, id: &str) -> usize {
+        if self.rq5_configs.contains(id) {
+            self.rq5_inits
+        } else {
+            0
+        }
+    }
+}
+
 impl Args {
     fn sizes(&self) -> Sizes {
         if self.quick {
@@ -174,11 +186,7 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
                 epochs,
                 arms,
                 runs: s.other_runs,
-                reference_runs: if s.rq5_configs.contains(id) {
-                    s.rq5_inits
-                } else {
-                    0
-                },
+                reference_runs: s.reference_runs(id),
             }
         };
     let select = |scheme| {
@@ -219,13 +227,8 @@ fn plans(s: &Sizes) -> Vec<ConfigPlan> {
             "breast_cancer" | "iris" | "wine" => small.clone(),
             _ => select(TD),
         };
-        let reference_runs = if s.rq5_configs.contains(b.id) {
-            s.rq5_inits
-        } else {
-            0
-        };
         v.push(ConfigPlan {
-            reference_runs,
+            reference_runs: s.reference_runs(b.id),
             ..b.plan(arms, s.other_runs, epochs)
         });
     }

@@ -255,9 +255,8 @@ impl TileLoss {
             // s ≥ 1 when m is finite: the polynomial ln's domain.
             *v = m + ln(s);
         }
-        let all_finite = sc.m.iter().fold(true, |ok, m| ok & m.is_finite());
         for r in 0..rows {
-            if !all_finite && !sc.m[r].is_finite() {
+            if !sc.m[r].is_finite() {
                 let mut s = 0.0f32;
                 for j in 0..k {
                     sc.e[j * rows + r] = o[(j, r)].exp();

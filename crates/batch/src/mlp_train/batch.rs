@@ -254,15 +254,20 @@ impl<'a> Batch<'a> {
                 &mut self.sums[s],
                 &mut self.scratch,
             );
-            let mut state: Vec<&mut [f32]> =
-                self.state.iter_mut().map(|b| &mut b[at.clone()]).collect();
+            // The slot's part of each optimizer buffer (at most three), without allocating
+            // on this per-slot, per-step path.
+            let buffers = self.state.len();
+            let mut state: [&mut [f32]; 3] = [&mut [], &mut [], &mut []];
+            for (part, buf) in state.iter_mut().zip(&mut self.state) {
+                *part = &mut buf[at.clone()];
+            }
             step(
                 tr.isa,
                 &tr.config.optimizer,
                 self.t,
                 &mut self.params[at],
                 &self.grad,
-                &mut state,
+                &mut state[..buffers],
             );
         }
     }
