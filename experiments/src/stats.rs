@@ -376,6 +376,24 @@ pub fn stat_verdict(
     Some((v, ci))
 }
 
+/// Holm's step-down correction: which of the hypotheses with one-sided or two-sided
+/// `p_values` are rejected at family-wise error rate `alpha`. The i-th smallest p (from 0) is
+/// rejected while every smaller one was and p ≤ alpha / (m − i); NaN p-values are never rejected.
+pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let mut rejected = vec![false; m];
+    for (i, &k) in order.iter().enumerate() {
+        let p = p_values[k];
+        if p.is_nan() || p > alpha / (m - i) as f64 {
+            break;
+        }
+        rejected[k] = true;
+    }
+    rejected
+}
+
 #[cfg(test)]
 mod tests {
     use super::least_squares_r2;
@@ -507,5 +525,20 @@ mod tests {
             Verdict::NotConsistent
         );
         assert!(stat_verdict(1.0, 50, &[], median, 3).is_none());
+    }
+
+    #[test]
+    fn holm_steps_down_and_stops_at_the_first_kept_hypothesis() {
+        // m = 4 at 0.05: thresholds 0.0125, 0.01667, 0.025, 0.05 for the sorted p.
+        assert_eq!(
+            holm(&[0.04, 0.001, 0.016, 0.03], 0.05),
+            [false, true, true, false]
+        );
+        // 0.03 > 0.05/2 stops the steps, so the 0.04 behind it is kept though 0.04 ≤ 0.05.
+        assert_eq!(holm(&[0.01, 0.03, 0.04], 0.05), [true, false, false]);
+        // Bonferroni would keep 0.02 (> 0.05/3); Holm's second step rejects it (≤ 0.025).
+        assert_eq!(holm(&[0.02, 0.001, 0.9], 0.05), [true, true, false]);
+        assert_eq!(holm(&[f64::NAN, 0.001], 0.05), [false, true]);
+        assert!(holm(&[], 0.05).is_empty());
     }
 }

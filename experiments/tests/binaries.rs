@@ -358,6 +358,20 @@ fn real_tasks_quick_run_has_the_issues_keys() {
             }
         }
     }
+    // RQ5's decile flags: a one-sided p-value each, and Holm's flags a subset of the 2.5 % ones.
+    for c in configs {
+        for r in c["rq5_random_inits"].as_array().unwrap() {
+            let p = &r["decile_p_worse"];
+            assert!(
+                p.is_null() || p.as_f64().is_some_and(|p| (0.0..=1.0).contains(&p)),
+                "{}: p = {p}",
+                c["id"]
+            );
+            if r["decile_worse_holm"].as_bool().unwrap() {
+                assert!(r["decile_worse"].as_bool().unwrap(), "{}", c["id"]);
+            }
+        }
+    }
     let anchor = &configs[0];
     assert_eq!(
         (

@@ -320,3 +320,50 @@ fn held_out_curves_end_at_the_final_metric() {
         }
     }
 }
+
+/// RQ5's decile test on constructed runs: in one set the 10 lowest initial losses end with a
+/// final loss 1 above the rest (a sure flag, p ≈ 0, that survives Holm); in the other the
+/// final loss alternates 1, 2 with the index (no flag). Holm over both keeps the first set's
+/// final-loss flag, none of the second's, and only flags of the 2.5 % tests.
+#[test]
+fn decile_flags_and_holm_on_constructed_runs() {
+    use experiments::real::deceive::{holm_flags, relations};
+    use experiments::real::metrics::Better;
+    use experiments::real::train::{HeldOut, RunOutcome};
+    let run = |initial: f64, fin: f64| RunOutcome {
+        initial_loss: initial,
+        epoch_loss: vec![fin + 1.0, fin],
+        final_loss: fin,
+        held_out: HeldOut::Accuracy(0.5),
+        held_out_curve: vec![0.5, 0.5],
+        seconds: 0.0,
+    };
+    // 100 runs; initial loss = index. Deceiving set: the first 10 end at 2 + tiny jitter,
+    // the rest at 1 + jitter. Neutral set: final loss alternates 1, 2 with the index.
+    let jitter = |i: usize| (i % 7) as f64 * 1e-3;
+    let deceiving: Vec<RunOutcome> = (0..100)
+        .map(|i| run(i as f64, if i < 10 { 2.0 } else { 1.0 } + jitter(i)))
+        .collect();
+    let neutral: Vec<RunOutcome> = (0..100)
+        .map(|i| run(i as f64, 1.0 + (i % 2) as f64))
+        .collect();
+    let mut a = relations(&deceiving, (1.5, 0.5, Better::Higher), 1);
+    let mut b = relations(&neutral, (1.5, 0.5, Better::Higher), 1);
+    let fin = |rs: &[experiments::real::deceive::Relation]| {
+        rs.iter()
+            .find(|r| r.outcome == "final_train_loss")
+            .unwrap()
+            .clone()
+    };
+    let (fa, fb) = (fin(&a), fin(&b));
+    assert!(fa.decile_worse && fa.decile_p_worse < 1e-12, "{fa:?}");
+    // The neutral decile (5 ones, 5 twos) has the rest's mean exactly: z = 0, p = 1/2.
+    assert!(
+        !fb.decile_worse && (fb.decile_p_worse - 0.5).abs() < 1e-9,
+        "{fb:?}"
+    );
+    holm_flags(a.iter_mut().chain(b.iter_mut()));
+    assert!(fin(&a).decile_worse_holm);
+    assert!(b.iter().all(|r| !r.decile_worse_holm), "{b:?}");
+    assert!(a.iter().all(|r| r.decile_worse || !r.decile_worse_holm));
+}

@@ -132,6 +132,20 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
+def simd_flags():
+    """The vector extensions among the CPU's flags that decide initsift's ISA (and XLA's and
+    torch's kernels): the same machine name can come with or without AVX-512."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return [f for f in ("avx512f", "avx2", "fma") if f in flags]
+    except OSError:
+        pass
+    return []
+
+
 def batches(order):
     """Minibatch index slices of one epoch's order, the last partial batch kept."""
     return [order[s : s + BATCH] for s in range(0, len(order), BATCH)]
@@ -342,6 +356,7 @@ def main():
 
     machine = {
         "cpu": cpu_name(),
+        "simd": simd_flags(),
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "jax": jax_version,

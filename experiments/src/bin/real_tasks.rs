@@ -12,7 +12,7 @@ use experiments::driver::{Report, Session, with_progress};
 use experiments::real::arm::{Arm, BOTTOM_10, Pick, ScoredOn, base_plan};
 use experiments::real::base::{BASE_CONFIGS, BASE_EPOCHS};
 use experiments::real::config::ConfigPlan;
-use experiments::real::deceive::{COLLAPSE_TV, quantile_sweep};
+use experiments::real::deceive::{COLLAPSE_TV, holm_flags, quantile_sweep};
 use experiments::real::report::{
     bands_md, config_json, csv, effect_figure, head_start_figure, rho_figure,
 };
@@ -339,12 +339,14 @@ fn main() -> Result<()> {
     }
     let session = Session::start("real_tasks", &common)?;
     let prepared = prepare_all(&plans, session.seed())?;
-    let results = with_progress(
+    let mut results = with_progress(
         &prepared,
         "configs",
         |p| &p.plan.id,
         |p| run_config(p.clone(), session.seed()),
     )?;
+    // One family for the decile flags: every configuration and outcome of this run.
+    holm_flags(results.iter_mut().flat_map(|c| c.relations.iter_mut()));
     let sweep = match results
         .iter()
         .find(|c| c.prepared.plan.id == "digits_anchor")

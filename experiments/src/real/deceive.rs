@@ -13,7 +13,7 @@ use super::config::Prepared;
 use super::metrics::{Better, MeanCi, Sign, first_reach, held_out_score};
 use super::train::{RunOutcome, train_runs};
 use crate::seed::derive_seed;
-use crate::stats::Correlation;
+use crate::stats::{Correlation, holm};
 
 /// One outcome's relation to the initial loss.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +26,26 @@ pub struct Relation {
     pub decile_minus_rest: MeanCi,
     /// Whether the decile does worse with an interval that excludes 0.
     pub decile_worse: bool,
+    /// The one-sided p-value of "the decile does worse" (normal approximation of the
+    /// difference, as its interval): about 2.5 % of flags come by chance at `decile_worse`.
+    pub decile_p_worse: f64,
+    /// Whether it does worse after Holm's correction over every case of the study (set by
+    /// [`holm_flags`]; family-wise error rate [`FAMILY_ALPHA`]).
+    pub decile_worse_holm: bool,
+}
+
+/// The family-wise error rate of the Holm-corrected decile flags: one-sided 2.5 %, each
+/// flag's own level, so that a flag that survives Holm is always a flag.
+pub const FAMILY_ALPHA: f64 = 0.025;
+
+/// Sets every relation's `decile_worse_holm` by Holm's correction over all of them (one
+/// family: every configuration and outcome of the study).
+pub fn holm_flags<'a>(relations: impl IntoIterator<Item = &'a mut Relation>) {
+    let mut all: Vec<&mut Relation> = relations.into_iter().collect();
+    let p: Vec<f64> = all.iter().map(|r| r.decile_p_worse).collect();
+    for (r, rejected) in all.iter_mut().zip(holm(&p, FAMILY_ALPHA)) {
+        r.decile_worse_holm = rejected;
+    }
 }
 
 /// Epochs to the target, censored runs counted as one more than the epochs run.
@@ -95,6 +115,8 @@ pub fn relations(random: &[RunOutcome], targets: (f64, f64, Better), seed: u64) 
                 ),
                 decile_minus_rest: d,
                 decile_worse: worse,
+                decile_p_worse: d.p_beyond_zero(higher_worse),
+                decile_worse_holm: false,
             }
         })
         .collect()

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::train::{HeldOut, RunOutcome};
 use crate::stats::wilson;
+use initsift_init::lanes::normal64::normal_cdf;
 
 /// A mean and its 95 % interval (JSON: `{"mean", "ci95"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -35,6 +36,15 @@ impl MeanCi {
             mean: d,
             ci95: (d - 1.96 * se, d + 1.96 * se),
         }
+    }
+
+    /// The one-sided p-value, by the normal theory of the interval, of "the mean is above 0"
+    /// (`above`) or "below 0" (not `above`): Φ(∓mean/se), se read back from the interval.
+    /// NaN for a zero-width interval at 0.
+    pub fn p_beyond_zero(&self, above: bool) -> f64 {
+        let se = (self.ci95.1 - self.ci95.0) / (2.0 * 1.96);
+        let z = if above { self.mean } else { -self.mean } / se;
+        normal_cdf(-z)
     }
 
     /// Whether the interval lies wholly below 0 / above 0 / covers it.
@@ -280,5 +290,25 @@ mod tests {
             MeanCi::difference(&[5.0, 5.1], &[1.0, 1.1]).sign(),
             Sign::Above
         );
+    }
+
+    #[test]
+    fn one_sided_p_values_agree_with_the_interval() {
+        // mean 2.5, se √(5/3)/2 ≈ 0.645: z ≈ 3.87, p(above) = Φ(−3.87) ≈ 5.4e-5.
+        let m = MeanCi::of(&[1.0, 2.0, 3.0, 4.0]);
+        let z = 2.5 / ((5.0f64 / 3.0).sqrt() / 2.0);
+        assert!((m.p_beyond_zero(true) - normal_cdf(-z)).abs() < 1e-15);
+        assert!((m.p_beyond_zero(false) - normal_cdf(z)).abs() < 1e-15);
+        // An interval whose lower end is exactly 0 is z = 1.96 away: p = 0.025.
+        let edge = MeanCi {
+            mean: 1.96,
+            ci95: (0.0, 3.92),
+        };
+        assert!((edge.p_beyond_zero(true) - 0.025).abs() < 1e-4);
+        let zero = MeanCi {
+            mean: 0.0,
+            ci95: (0.0, 0.0),
+        };
+        assert!(zero.p_beyond_zero(true).is_nan());
     }
 }

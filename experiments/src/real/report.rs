@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::config::ArmRuns;
-use super::deceive::Band;
+use super::deceive::{Band, FAMILY_ALPHA};
 use super::metrics::{
     MeanCi, Sign, ToTarget, final_loss, held_out_values, initial, loss_at, r2_values,
 };
@@ -265,10 +265,11 @@ pub fn relations_md(c: &ConfigResult) -> String {
                 r.correlation.n.to_string(),
                 format!("{:.3} ({ci})", r.correlation.spearman_rho),
                 fmt_ci(&r.decile_minus_rest),
-                if r.decile_worse {
-                    "**yes — deceives**"
-                } else {
-                    "no"
+                format!("{:.2e}", r.decile_p_worse),
+                match (r.decile_worse_holm, r.decile_worse) {
+                    (true, _) => "**yes — deceives** (survives Holm)",
+                    (false, true) => "yes at 95 %, not after Holm",
+                    (false, false) => "no",
                 }
                 .to_string(),
             ]
@@ -281,6 +282,7 @@ pub fn relations_md(c: &ConfigResult) -> String {
             "inits",
             "Spearman ρ (95 %)",
             "lowest decile − rest",
+            "p (decile worse, one-sided)",
             "decile worse?",
         ],
         &rows,
@@ -478,7 +480,7 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
          RQ4 (width and depth: digits_wide, digits_depth*): the head start of the main selected arm over \
          random, at epoch 1 and at the last epoch, and the held-out difference (selected − random).\n\n{}\n\
          RQ5: the lowest-initial-loss decile of random inits does worse than the rest, with an interval \
-         excluding 0, in {} of {} (configuration, outcome) cases{}. Configurations as numbered in the \
+         excluding 0, in {} of {} (configuration, outcome) cases{}. {} Configurations as numbered in the \
          ρ figure: {}.\n\n![rho](real_tasks_rho.svg)\n",
         md_table(
             &[
@@ -498,6 +500,7 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
         } else {
             format!(": {}", flagged.join(", "))
         },
+        multiplicity_md(results),
         results
             .iter()
             .enumerate()
@@ -662,6 +665,34 @@ pub fn main_arms(c: &ConfigResult) -> Option<MainArms<'_>> {
             &held_out_values(&random.outcomes),
         ),
     })
+}
+
+/// What the decile flags mean beside chance: how many the study's one-sided 2.5 % tests give
+/// with no effect anywhere, and how many survive Holm's correction over all of them.
+pub fn multiplicity_md(results: &[ConfigResult]) -> String {
+    let tests: usize = results.iter().map(|c| c.relations.len()).sum();
+    let holm: Vec<String> = results
+        .iter()
+        .flat_map(|c| {
+            c.relations
+                .iter()
+                .filter(|r| r.decile_worse_holm)
+                .map(move |r| format!("{} ({})", c.prepared.plan.id, r.outcome))
+        })
+        .collect();
+    format!(
+        "With no effect anywhere, {tests} one-sided 2.5 % tests flag about {:.1} cases by chance; \
+         {} of the flags survive Holm's correction over all {tests} (family-wise error {:.1} %, \
+         one-sided){}.",
+        0.025 * tests as f64,
+        holm.len(),
+        100.0 * FAMILY_ALPHA,
+        if holm.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", holm.join(", "))
+        }
+    )
 }
 
 /// The (configuration id, outcome) pairs whose lowest-initial-loss decile does worse (RQ5).

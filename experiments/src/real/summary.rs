@@ -260,10 +260,11 @@ fn rq5_bullet(results: &[ConfigResult]) -> Option<String> {
     Some(format!(
         "**RQ5**: Spearman ρ(initial loss, final train loss) {}; ρ(initial loss, held-out score: \
          accuracy or R²) {}. The lowest-initial-loss decile does worse than the rest in {} of \
-         {total} (configuration, outcome) cases: {}.",
+         {total} (configuration, outcome) cases: {}. {}",
         rho("final_train_loss"),
         rho("held_out_score"),
         flagged.len(),
-        listing(&flagged)
+        listing(&flagged),
+        super::report::multiplicity_md(results)
     ))
 }
