@@ -4,18 +4,23 @@
 //!
 //! The first Linear layer of every candidate sees the same inputs, so the task's first-layer
 //! weights are stacked into one `[B·h, in]` matrix and multiplied by the tile's inputs in one
-//! wide sgemm (matrixmultiply, through ndarray's `general_mat_mul`); candidate c's first-layer
-//! values are then rows `c·h..(c+1)·h` of the product. Later layers are per-candidate sgemms
-//! `W·A`. The backward pass mirrors this: the stacked first-layer gradient is one sgemm per
-//! tile too.
+//! wide product; candidate c's first-layer values are then rows `c·h..(c+1)·h` of it. Later
+//! layers are per-candidate products `W·A`. Forward products up to the engine's depth block
+//! ([`ENGINE_DEPTH_BLOCK`]) run on the trainer's register-tiled [`gemm`] (no packing; the
+//! engine's bits, see there), deeper ones on matrixmultiply (ndarray's `general_mat_mul`) as the
+//! engine does; activations run in the ISA's clone. The backward pass (gradient norms only)
+//! stays on matrixmultiply: its accumulating products round as matrixmultiply's `β = 1`
+//! does, and the stacked first-layer gradient is one sgemm per tile too.
 
-use initsift_nn::Activation;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, s};
 
 use super::loss::{LossScratch, TileLoss};
-use super::net::{Step, activate, derivative};
+use super::net::{Step, derivative};
 use crate::Isa;
+use crate::mlp_train::gemm::{Dims, ENGINE_DEPTH_BLOCK, Init, Mat, MatMut, gemm};
+use crate::mlp_train::kernel::act_forward;
+use crate::mlp_train::layers::{self, Dense};
 
 /// Per-thread buffers, reused across tasks.
 #[derive(Default)]
@@ -42,6 +47,8 @@ pub(crate) fn shape(a: &mut Array2<f32>, rows: usize, cols: usize) {
 pub(crate) struct Problem<'a> {
     pub(crate) steps: &'a [Step],
     pub(crate) x: ArrayView2<'a, f32>,
+    /// `x` transposed (`[in, rows]`, standard layout): the first layer's right operand.
+    pub(crate) xt: ArrayView2<'a, f32>,
     pub(crate) loss: &'a TileLoss,
     pub(crate) tile: usize,
     pub(crate) param_len: usize,
@@ -96,7 +103,32 @@ impl Problem<'_> {
             let xt = self.x.slice(s![r0..r1, ..]);
             let rows = r1 - r0;
             shape(&mut sc.zcat, b_count * h, rows);
-            general_mat_mul(1.0, &sc.stacked, &xt.t(), 0.0, &mut sc.zcat);
+            if inputs <= ENGINE_DEPTH_BLOCK {
+                let x_columns = self.xt.as_slice().expect("standard layout");
+                gemm(
+                    self.isa,
+                    Mat {
+                        data: sc.stacked.as_slice().expect("standard layout"),
+                        stride: inputs,
+                    },
+                    Mat {
+                        data: &x_columns[r0..],
+                        stride: n,
+                    },
+                    MatMut {
+                        data: sc.zcat.as_slice_mut().expect("standard layout"),
+                        stride: rows,
+                    },
+                    Dims {
+                        m: b_count * h,
+                        depth: inputs,
+                        n: rows,
+                    },
+                    Init::Zero,
+                );
+            } else {
+                general_mat_mul(1.0, &sc.stacked, &xt.t(), 0.0, &mut sc.zcat);
+            }
             if want_grad {
                 shape(&mut sc.dzcat, b_count * h, rows);
             }
@@ -170,7 +202,7 @@ impl Problem<'_> {
         }
         for i in 1..steps.len() {
             let (done, rest) = vals.split_at_mut(i);
-            forward_step(steps[i], th, &done[i - 1], &mut rest[0]);
+            forward_step(self.isa, steps[i], th, &done[i - 1], &mut rest[0]);
         }
         let last = steps.len() - 1;
         let k = vals[last].nrows();
@@ -236,13 +268,8 @@ pub(crate) fn add_row_sums(a: &Array2<f32>, out: &mut [f32]) {
     }
 }
 
-/// `out[i] = f(inp[i])`.
-fn apply(out: &mut [f32], inp: &[f32], f: impl Fn(f32) -> f32) {
-    out.iter_mut().zip(inp).for_each(|(o, &x)| *o = f(x));
-}
-
 /// Applies step `step` (not the first) to `input` (`[width, rows]`) into `output`.
-pub(crate) fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: &mut Array2<f32>) {
+fn forward_step(isa: Isa, step: Step, th: &[f32], input: &Array2<f32>, output: &mut Array2<f32>) {
     let rows = input.ncols();
     match step {
         Step::Linear {
@@ -252,12 +279,28 @@ pub(crate) fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: 
             outputs,
         } => {
             shape(output, outputs, rows);
-            let w =
-                ArrayView2::from_shape((outputs, inputs), &th[weight..weight + outputs * inputs])
+            let w = &th[weight..weight + outputs * inputs];
+            let b = bias.map(|b| &th[b..b + outputs]);
+            if inputs <= ENGINE_DEPTH_BLOCK {
+                let layer = Dense {
+                    w,
+                    b,
+                    inputs,
+                    outputs,
+                };
+                let input = Mat {
+                    data: input.as_slice().expect("standard layout"),
+                    stride: rows,
+                };
+                let out = output.as_slice_mut().expect("standard layout");
+                layers::forward(isa, layer, input, rows, out);
+            } else {
+                let w = ArrayView2::from_shape((outputs, inputs), w)
                     .expect("the layout block has this shape");
-            general_mat_mul(1.0, &w, input, 0.0, output);
-            if let Some(b) = bias {
-                add_bias(output, &th[b..b + outputs]);
+                general_mat_mul(1.0, &w, input, 0.0, output);
+                if let Some(b) = b {
+                    add_bias(output, b);
+                }
             }
         }
         Step::Act(a) => {
@@ -266,13 +309,7 @@ pub(crate) fn forward_step(step: Step, th: &[f32], input: &Array2<f32>, output: 
                 output.as_slice_mut().expect("standard layout"),
                 input.as_slice().expect("standard layout"),
             );
-            // Matched once, so each arm's loop is monomorphic (and ReLU's and tanh's vectorize).
-            match a {
-                Activation::Relu => apply(out, inp, |x| activate(Activation::Relu, x)),
-                Activation::Tanh => apply(out, inp, |x| activate(Activation::Tanh, x)),
-                Activation::Identity => out.copy_from_slice(inp),
-                other => apply(out, inp, |x| activate(other, x)),
-            }
+            act_forward(isa, a, inp, out);
         }
         Step::Sum => {
             shape(output, 1, rows);

@@ -3,8 +3,8 @@
 //! digits with a 64-32-10 ReLU MLP on all 1797 samples or on a 256-sample subset).
 //!
 //! Candidates are scored in batches: their parameters come from the stream in bulk
-//! ([`Stream::fill_batch`]), the first layers of a batch run as one wide sgemm over a tile of
-//! data rows, later layers as per-candidate sgemms, and the loss, accuracy and (on request)
+//! ([`Stream::fill_batch`]), the first layers of a batch run as one wide product over a tile of
+//! data rows, later layers as per-candidate products (see `kernel` for which gemm), and the loss, accuracy and (on request)
 //! gradient norm follow the engine's formulas. Batches are spread over rayon's threads; a
 //! candidate's score depends only on its parameters, never on the batch it landed in.
 
@@ -38,6 +38,8 @@ pub struct MlpScorer {
     spec: ModelSpec,
     steps: Vec<Step>,
     x: Array2<f32>,
+    /// `x` transposed, `[features, rows]`.
+    xt: Array2<f32>,
     loss: TileLoss,
     batch: usize,
     isa: Isa,
@@ -66,21 +68,22 @@ impl MlpScorer {
             spec: spec.clone(),
             steps,
             x: x.as_standard_layout().into_owned(),
+            xt: x.t().as_standard_layout().into_owned(),
             loss: TileLoss::new(loss, y),
             batch: (STACKED_FLOATS / (rows * h)).clamp(1, MAX_BATCH),
             isa: Isa::select(None)?,
         })
     }
 
-    /// The same scorer with its elementwise loops (loss, accuracy) on a forced ISA (`None`:
-    /// the best, or `INITSIFT_ISA`). The sgemms are matrixmultiply's, which picks its own
-    /// kernels at run time.
+    /// The same scorer on a forced ISA (`None`: the best, or `INITSIFT_ISA`): its forward
+    /// products, activations, loss and accuracy loops. The products matrixmultiply still does
+    /// (deeper than its depth block, and the backward pass) pick their own kernels at run time.
     pub fn with_isa(mut self, isa: Option<Isa>) -> Result<Self, ScoreError> {
         self.isa = Isa::select(isa)?;
         Ok(self)
     }
 
-    /// The ISA of the elementwise loops.
+    /// The ISA of the forward products and the elementwise loops.
     pub fn isa(&self) -> Isa {
         self.isa
     }
@@ -129,6 +132,7 @@ impl MlpScorer {
         let problem = Problem {
             steps: &self.steps,
             x: self.x.view(),
+            xt: self.xt.view(),
             loss: &self.loss,
             tile: TILE_ROWS,
             param_len: p,

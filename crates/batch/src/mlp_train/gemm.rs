@@ -15,6 +15,10 @@ use crate::Isa;
 
 mod lanes;
 
+/// matrixmultiply's f32 depth block (its `kc`): a product of at most this depth is one chain
+/// per element there, so [`gemm`] gives its bits; deeper ones it sums block by block.
+pub(crate) const ENGINE_DEPTH_BLOCK: usize = 256;
+
 /// A row-major matrix in a slice: element `(i, j)` at `data[i * stride + j]`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mat<'a> {
@@ -307,12 +311,14 @@ mod tests {
         ((i * 37 + 11) % 23) as f32 * 0.11 - 1.2
     }
 
-    const SHAPES: [(usize, usize, usize); 6] = [
+    const SHAPES: [(usize, usize, usize); 7] = [
         (7, 5, 37),
         (10, 32, 64),
         (32, 10, 56),
         (9, 64, 131),
         (64, 200, 64),
+        // The deepest product the scorer hands to `gemm`, with row and column tails.
+        (70, ENGINE_DEPTH_BLOCK, 33),
         (1, 1, 1),
     ];
 

@@ -263,7 +263,7 @@ fn dense(step: Step, params: &[f32]) -> Dense<'_> {
 crate::isa_dispatch! {
     /// `y = f(x)` elementwise, the activation matched once so each arm's loop is monomorphic
     /// and vectorizes (the engine's value, bit for bit).
-    fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
+    pub(crate) fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
         match a {
             Activation::Relu => map(x, y, |x| activate(Activation::Relu, x)),
             Activation::Tanh => map(x, y, |x| activate(Activation::Tanh, x)),
