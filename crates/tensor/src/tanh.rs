@@ -38,7 +38,8 @@ fn exp_f32(x: f32) -> f32 {
     // Round x/ln 2 to the nearest integer without a libm call: adding 1.5·2²³ pushes the
     // fraction bits out (exact, round-to-nearest-even), subtracting it gives the integer back.
     const ROUND: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let shifted = x * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
     // ln 2 in two parts so n·C1 is exact for the n this range gives.
     let r = (x - n * 0.693_359_4) - n * -2.121_944_4e-4;
     let z = r * r;
@@ -47,8 +48,11 @@ fn exp_f32(x: f32) -> f32 {
         * r
         + 5e-1;
     let e = p * z + r + 1.0;
-    // 0 ≤ n ≤ 26 here, so 2ⁿ is a normal f32 built from its exponent field.
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // 0 ≤ n ≤ 26 here, so 2ⁿ is a normal f32 built from its exponent field. n as an integer
+    // is the low bits of `shifted` (ROUND's spacing is 1): no float-to-int conversion, whose
+    // saturating `as` LLVM turns into a scalar loop over the lanes.
+    let n_int = shifted.to_bits() - ROUND.to_bits();
+    e * f32::from_bits((n_int + 127) << 23)
 }
 
 #[cfg(test)]
@@ -82,6 +86,24 @@ mod tests {
         }
         eprintln!("worst {} ulp at x = {}", worst.0, worst.1);
         assert!(worst.0 <= 1.5, "worst {} ulp at x = {}", worst.0, worst.1);
+    }
+
+    /// 2ⁿ from `shifted`'s bits is the 2ⁿ of the rounded float n, for every input exp_f32
+    /// gets (0 ≤ x ≤ 2·SATURATE), checked at every f32 there.
+    #[test]
+    fn exponent_from_bits_equals_the_cast() {
+        const ROUND: f32 = 12_582_912.0;
+        let end = (2.0 * SATURATE).to_bits();
+        for bits in 0..=end {
+            let x = f32::from_bits(bits);
+            let shifted = x * std::f32::consts::LOG2_E + ROUND;
+            let n = shifted - ROUND;
+            assert_eq!(
+                shifted.to_bits() - ROUND.to_bits(),
+                n as i32 as u32,
+                "x = {x}"
+            );
+        }
     }
 
     #[test]
