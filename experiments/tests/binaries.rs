@@ -438,12 +438,15 @@ fn rq5_configs_choose_which_reference_arms_train_the_rq5_inits() {
             .map(|c| c["arms"][0]["runs"].as_u64().unwrap())
             .collect::<Vec<_>>()
     };
-    // Default: iris_base and wine_base are among them, the optimizer configuration is not.
-    assert_eq!(reference_runs(&[]), [40, 40, 10]);
-    assert_eq!(reference_runs(&["--rq5-configs", "all"]), [40, 40, 40]);
+    // Default: all of them.
+    assert_eq!(reference_runs(&[]), [40, 40, 40]);
     assert_eq!(
         reference_runs(&["--rq5-configs", "digits_sgd_momentum"]),
         [10, 10, 40]
+    );
+    assert_eq!(
+        reference_runs(&["--rq5-configs", "iris_base,digits_sgd_momentum"]),
+        [40, 10, 40]
     );
 }
 
