@@ -39,8 +39,8 @@ struct Args {
     rq5_inits: usize,
     /// Configurations whose reference arm trains `--rq5-inits` random inits (comma-separated
     /// ids, or `all`, the default); the others relate their reference arm's own runs. The
-    /// default study took about 20 minutes on 2 cores with AVX-512, and 53 minutes on an
-    /// AVX2-only machine of the same class before the scorer and tanh got faster.
+    /// default study took 13.5 minutes on 2 cores with AVX-512 (53 minutes on an AVX2-only
+    /// machine of the same class, before the scorer and tanh got faster).
     #[arg(long, value_delimiter = ',', default_value = "all")]
     rq5_configs: Vec<String>,
     /// Candidates scored for the digits quantile sweep.
