@@ -381,8 +381,10 @@ pub fn stat_verdict(
 /// rejected while every smaller one was and p ≤ alpha / (m − i); NaN p-values are never rejected.
 pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
     let m = p_values.len();
+    // NaN (of either sign: 0/0 is a negative NaN on x86) sorts after every p-value.
+    let key = |p: f64| if p.is_nan() { f64::INFINITY } else { p };
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    order.sort_by(|&a, &b| key(p_values[a]).total_cmp(&key(p_values[b])));
     let mut rejected = vec![false; m];
     for (i, &k) in order.iter().enumerate() {
         let p = p_values[k];
@@ -539,6 +541,7 @@ mod tests {
         // Bonferroni would keep 0.02 (> 0.05/3); Holm's second step rejects it (≤ 0.025).
         assert_eq!(holm(&[0.02, 0.001, 0.9], 0.05), [true, true, false]);
         assert_eq!(holm(&[f64::NAN, 0.001], 0.05), [false, true]);
+        assert_eq!(holm(&[-f64::NAN, 0.001, 0.02], 0.05), [false, true, true]);
         assert!(holm(&[], 0.05).is_empty());
     }
 }

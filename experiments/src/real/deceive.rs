@@ -26,8 +26,8 @@ pub struct Relation {
     pub decile_minus_rest: MeanCi,
     /// Whether the decile does worse with an interval that excludes 0.
     pub decile_worse: bool,
-    /// The one-sided p-value of "the decile does worse" (normal approximation of the
-    /// difference, as its interval): about 2.5 % of flags come by chance at `decile_worse`.
+    /// The one-sided p-value of "the decile does worse" (the normal approximation its
+    /// interval uses): `decile_worse` is p ≤ 0.025, which 2.5 % of cases reach by chance.
     pub decile_p_worse: f64,
     /// Whether it does worse after Holm's correction over every case of the study (set by
     /// [`holm_flags`]; family-wise error rate [`FAMILY_ALPHA`]).

@@ -3,10 +3,11 @@
 //! digits with a 64-32-10 ReLU MLP on all 1797 samples or on a 256-sample subset).
 //!
 //! Candidates are scored in batches: their parameters come from the stream in bulk
-//! ([`Stream::fill_batch`]), the first layers of a batch run as one wide product over a tile of
-//! data rows, later layers as per-candidate products (see `kernel` for which gemm), and the loss, accuracy and (on request)
-//! gradient norm follow the engine's formulas. Batches are spread over rayon's threads; a
-//! candidate's score depends only on its parameters, never on the batch it landed in.
+//! ([`Stream::fill_batch`]), the first layers of a batch run as one wide product over a tile
+//! of data rows, later layers as per-candidate products (`kernel` says which gemm), and the
+//! loss, accuracy and (on request) gradient norm follow the engine's formulas. Batches are
+//! spread over rayon's threads; a candidate's score depends only on its parameters, never on
+//! the batch it landed in.
 
 pub(crate) mod kernel;
 pub(crate) mod loss;
