@@ -121,29 +121,21 @@ def digits(seed):
     return x.astype(np.float32), y
 
 
-def cpu_name():
+def cpu_info():
+    """The CPU's model name and the vector extensions among its flags that decide initsift's
+    ISA (and XLA's and torch's kernels): the same name can come with or without AVX-512."""
+    name, flags = None, set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def simd_flags():
-    """The vector extensions among the CPU's flags that decide initsift's ISA (and XLA's and
-    torch's kernels): the same machine name can come with or without AVX-512."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
+                if line.startswith("model name") and name is None:
+                    name = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
                     flags = set(line.split(":", 1)[1].split())
-                    return [f for f in ("avx512f", "avx2", "fma") if f in flags]
     except OSError:
         pass
-    return []
+    simd = [f for f in ("avx512f", "avx2", "fma") if f in flags]
+    return name or platform.processor() or platform.machine(), simd
 
 
 def batches(order):
@@ -354,9 +346,10 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     rng = np.random.default_rng(args.seed + 1)
 
+    cpu, simd = cpu_info()
     machine = {
-        "cpu": cpu_name(),
-        "simd": simd_flags(),
+        "cpu": cpu,
+        "simd": simd,
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "jax": jax_version,

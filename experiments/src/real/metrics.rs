@@ -9,6 +9,10 @@ use super::train::{HeldOut, RunOutcome};
 use crate::stats::wilson;
 use initsift_init::lanes::normal64::normal_cdf;
 
+/// The normal quantile of every 95 % interval here (rounded, as the reports have always used
+/// it): standard errors on each side of a mean, and the Wilson interval's z.
+const Z: f64 = 1.96;
+
 /// A mean and its 95 % interval (JSON: `{"mean", "ci95"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MeanCi {
@@ -24,7 +28,7 @@ impl MeanCi {
         let (mean, se) = mean_se(values);
         MeanCi {
             mean,
-            ci95: (mean - 1.96 * se, mean + 1.96 * se),
+            ci95: (mean - Z * se, mean + Z * se),
         }
     }
 
@@ -34,7 +38,7 @@ impl MeanCi {
         let (d, se) = (ma - mb, (sa * sa + sb * sb).sqrt());
         MeanCi {
             mean: d,
-            ci95: (d - 1.96 * se, d + 1.96 * se),
+            ci95: (d - Z * se, d + Z * se),
         }
     }
 
@@ -42,7 +46,7 @@ impl MeanCi {
     /// (`above`) or "below 0" (not `above`): Φ(∓mean/se), se read back from the interval.
     /// NaN for a zero-width interval at 0.
     pub fn p_beyond_zero(&self, above: bool) -> f64 {
-        let se = (self.ci95.1 - self.ci95.0) / (2.0 * 1.96);
+        let se = (self.ci95.1 - self.ci95.0) / (2.0 * Z);
         let z = if above { self.mean } else { -self.mean } / se;
         normal_cdf(-z)
     }
@@ -166,7 +170,7 @@ impl ToTarget {
         ToTarget {
             target,
             reached,
-            reached_ci95: wilson(reached as u64, n as u64, 1.96),
+            reached_ci95: wilson(reached as u64, n as u64, Z),
             median_epochs: hits.get(n.saturating_sub(1) / 2).copied().flatten(),
             runs: n,
         }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::config::ArmRuns;
-use super::deceive::{Band, FAMILY_ALPHA};
+use super::deceive::{Band, FAMILY_ALPHA, Relation};
 use super::metrics::{
     MeanCi, Sign, ToTarget, final_loss, held_out_values, initial, loss_at, r2_values,
 };
@@ -471,7 +471,7 @@ pub fn verdicts_md(results: &[ConfigResult]) -> String {
             ])
         })
         .collect();
-    let flagged: Vec<String> = flagged(results)
+    let flagged: Vec<String> = flagged(results, |r| r.decile_worse)
         .into_iter()
         .map(|(id, outcome)| format!("{id} ({outcome})"))
         .collect();
@@ -671,14 +671,9 @@ pub fn main_arms(c: &ConfigResult) -> Option<MainArms<'_>> {
 /// with no effect anywhere, and how many survive Holm's correction over all of them.
 pub fn multiplicity_md(results: &[ConfigResult]) -> String {
     let tests: usize = results.iter().map(|c| c.relations.len()).sum();
-    let holm: Vec<String> = results
-        .iter()
-        .flat_map(|c| {
-            c.relations
-                .iter()
-                .filter(|r| r.decile_worse_holm)
-                .map(move |r| format!("{} ({})", c.prepared.plan.id, r.outcome))
-        })
+    let holm: Vec<String> = flagged(results, |r| r.decile_worse_holm)
+        .into_iter()
+        .map(|(id, outcome)| format!("{id} ({outcome})"))
         .collect();
     format!(
         "With no effect anywhere, {tests} one-sided 2.5 % tests flag about {:.1} cases by chance; \
@@ -695,14 +690,18 @@ pub fn multiplicity_md(results: &[ConfigResult]) -> String {
     )
 }
 
-/// The (configuration id, outcome) pairs whose lowest-initial-loss decile does worse (RQ5).
-pub fn flagged(results: &[ConfigResult]) -> Vec<(&str, &str)> {
+/// The (configuration id, outcome) pairs whose RQ5 relation `flag` marks (e.g. the decile
+/// doing worse, with or without Holm's correction).
+pub fn flagged(
+    results: &[ConfigResult],
+    flag: impl Fn(&Relation) -> bool + Copy,
+) -> Vec<(&str, &str)> {
     results
         .iter()
         .flat_map(|c| {
             c.relations
                 .iter()
-                .filter(|r| r.decile_worse)
+                .filter(move |r| flag(r))
                 .map(move |r| (c.prepared.plan.id.as_str(), r.outcome))
         })
         .collect()

@@ -225,7 +225,7 @@ fn rq5_bullet(results: &[ConfigResult]) -> Option<String> {
     if total == 0 {
         return None;
     }
-    let flagged: Vec<String> = flagged(results)
+    let flagged: Vec<String> = flagged(results, |r| r.decile_worse)
         .into_iter()
         .map(|(id, outcome)| format!("{id} {outcome}"))
         .collect();

@@ -13,12 +13,12 @@
 //! does, and the stacked first-layer gradient is one sgemm per tile too.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder, s};
 
 use super::loss::{LossScratch, TileLoss};
 use super::net::{Step, derivative};
 use crate::Isa;
-use crate::mlp_train::gemm::{Dims, ENGINE_DEPTH_BLOCK, Init, Mat, MatMut, gemm};
+use crate::mlp_train::gemm::{ENGINE_DEPTH_BLOCK, Mat};
 use crate::mlp_train::kernel::act_forward;
 use crate::mlp_train::layers::{self, Dense};
 
@@ -103,32 +103,18 @@ impl Problem<'_> {
             let xt = self.x.slice(s![r0..r1, ..]);
             let rows = r1 - r0;
             shape(&mut sc.zcat, b_count * h, rows);
-            if inputs <= ENGINE_DEPTH_BLOCK {
-                let x_columns = self.xt.as_slice().expect("standard layout");
-                gemm(
-                    self.isa,
-                    Mat {
-                        data: sc.stacked.as_slice().expect("standard layout"),
-                        stride: inputs,
-                    },
-                    Mat {
-                        data: &x_columns[r0..],
-                        stride: n,
-                    },
-                    MatMut {
-                        data: sc.zcat.as_slice_mut().expect("standard layout"),
-                        stride: rows,
-                    },
-                    Dims {
-                        m: b_count * h,
-                        depth: inputs,
-                        n: rows,
-                    },
-                    Init::Zero,
-                );
-            } else {
-                general_mat_mul(1.0, &sc.stacked, &xt.t(), 0.0, &mut sc.zcat);
-            }
+            let stacked = Dense {
+                w: sc.stacked.as_slice().expect("standard layout"),
+                b: None,
+                inputs,
+                outputs: b_count * h,
+            };
+            let x_columns = Mat {
+                data: &self.xt.as_slice().expect("standard layout")[r0..],
+                stride: n,
+            };
+            let zcat = sc.zcat.as_slice_mut().expect("standard layout");
+            engine_forward(self.isa, stacked, x_columns, rows, zcat);
             if want_grad {
                 shape(&mut sc.dzcat, b_count * h, rows);
             }
@@ -198,7 +184,11 @@ impl Problem<'_> {
         shape(&mut vals[0], h, rows);
         vals[0].assign(&z1);
         if let Some(b) = bias {
-            add_bias(&mut vals[0], &th[b..b + h]);
+            add_bias(
+                vals[0].as_slice_mut().expect("standard layout"),
+                rows,
+                &th[b..b + h],
+            );
         }
         for i in 1..steps.len() {
             let (done, rest) = vals.split_at_mut(i);
@@ -251,13 +241,37 @@ type Parts<'a> = (
     &'a mut LossScratch,
 );
 
-/// Adds `b[j]` to row j of a standard-layout `[width, rows]` array.
-pub(crate) fn add_bias(a: &mut Array2<f32>, b: &[f32]) {
-    for (mut row, &bj) in a.axis_iter_mut(Axis(0)).zip(b) {
-        row.as_slice_mut()
-            .expect("standard layout")
-            .iter_mut()
-            .for_each(|v| *v += bj);
+/// Adds `b[j]` to row j of `a`, `[width, rows]` row-major.
+fn add_bias(a: &mut [f32], rows: usize, b: &[f32]) {
+    for (row, &bj) in a.chunks_exact_mut(rows).zip(b) {
+        row.iter_mut().for_each(|v| *v += bj);
+    }
+}
+
+/// `out = W·input + b` (`input` is `inputs × rows`, `out` `outputs × rows`, row-major) with the
+/// engine's bits: the trainer's [`gemm`] up to matrixmultiply's depth block, where the two
+/// agree, and matrixmultiply itself beyond it.
+fn engine_forward(isa: Isa, layer: Dense<'_>, input: Mat<'_>, rows: usize, out: &mut [f32]) {
+    let Dense {
+        w,
+        b,
+        inputs,
+        outputs,
+    } = layer;
+    if inputs <= ENGINE_DEPTH_BLOCK {
+        layers::forward(isa, layer, input, rows, out);
+        return;
+    }
+    let w = ArrayView2::from_shape((outputs, inputs), w).expect("outputs × inputs");
+    let x = ArrayView2::from_shape(
+        (inputs, rows).strides((input.stride, 1)),
+        &input.data[..(inputs - 1) * input.stride + rows],
+    )
+    .expect("inputs × rows, rows `stride` apart");
+    let mut o = ArrayViewMut2::from_shape((outputs, rows), &mut *out).expect("outputs × rows");
+    general_mat_mul(1.0, &w, &x, 0.0, &mut o);
+    if let Some(b) = b {
+        add_bias(out, rows, b);
     }
 }
 
@@ -279,29 +293,18 @@ fn forward_step(isa: Isa, step: Step, th: &[f32], input: &Array2<f32>, output: &
             outputs,
         } => {
             shape(output, outputs, rows);
-            let w = &th[weight..weight + outputs * inputs];
-            let b = bias.map(|b| &th[b..b + outputs]);
-            if inputs <= ENGINE_DEPTH_BLOCK {
-                let layer = Dense {
-                    w,
-                    b,
-                    inputs,
-                    outputs,
-                };
-                let input = Mat {
-                    data: input.as_slice().expect("standard layout"),
-                    stride: rows,
-                };
-                let out = output.as_slice_mut().expect("standard layout");
-                layers::forward(isa, layer, input, rows, out);
-            } else {
-                let w = ArrayView2::from_shape((outputs, inputs), w)
-                    .expect("the layout block has this shape");
-                general_mat_mul(1.0, &w, input, 0.0, output);
-                if let Some(b) = b {
-                    add_bias(output, b);
-                }
-            }
+            let layer = Dense {
+                w: &th[weight..weight + outputs * inputs],
+                b: bias.map(|b| &th[b..b + outputs]),
+                inputs,
+                outputs,
+            };
+            let input = Mat {
+                data: input.as_slice().expect("standard layout"),
+                stride: rows,
+            };
+            let out = output.as_slice_mut().expect("standard layout");
+            engine_forward(isa, layer, input, rows, out);
         }
         Step::Act(a) => {
             shape(output, input.nrows(), rows);
